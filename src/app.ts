@@ -1,0 +1,59 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { checkRoutes } from './checks/check.routes.js';
+import { healthRoutes } from './health/health.routes.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { ErrorSchema } from './http/schemas.js';
+import { loggerOptions } from './logger.js';
+import type { Services } from './services.js';
+
+export interface AppOptions {
+  /** A pino logger to use, or false for none; by default one is built at the configured level. */
+  logger?: FastifyBaseLogger | false;
+}
+
+/** Builds the HTTP app from its services. It never listens: server.ts does that. */
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    ...(options.logger === undefined
+      ? { logger: loggerOptions(config.logLevel) }
+      : options.logger === false
+        ? { logger: false }
+        : { loggerInstance: options.logger }),
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // The API speaks JSON only: anything else is 415, not parsed as text.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandler(app);
+  app.addSchema(ErrorSchema);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tyiym',
+        version: '1',
+        description:
+          "The registry of citizens' voluntary bans on new loans and microloans. Lenders call POST /v1/checks before every loan.",
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'The lender’s API key' } },
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  if (config.rateLimitPerMinute > 0) await app.register(fastifyRateLimit, { global: false });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { store: services.store });
+  await app.register(checkRoutes, { services, rateLimitPerMinute: config.rateLimitPerMinute });
+  return app;
+}

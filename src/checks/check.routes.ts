@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError } from '../errors.js';
+import { lenderAuth, requireLender } from '../http/lender-auth.js';
+import { errorResponses } from '../http/schemas.js';
+import type { Services } from '../services.js';
+
+const ChannelSchema = Type.Enum(['remote', 'in_person'], { description: 'How the loan would be applied for.' });
+
+const CheckRequest = Type.Object(
+  {
+    iin: Type.String({ description: "The borrower's IIN, 12 digits.", maxLength: 64 }),
+    channel: ChannelSchema,
+    reference: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      // Printable: no control, format or separator characters other than the plain space.
+      pattern: '^[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]+$',
+      description: "The lender's own application reference, 1 to 64 printable characters.",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const CheckAnswer = Type.Object({
+  checkId: Type.String({ description: 'The registry’s id for this check.' }),
+  restricted: Type.Boolean({ description: 'true: the citizen has forbidden this loan; do not lend.' }),
+  checkedAt: Type.String({ format: 'date-time', description: 'The registry clock’s instant of the decision (UTC).' }),
+  channel: ChannelSchema,
+  reference: Type.String(),
+});
+
+export interface CheckRoutesOptions {
+  services: Services;
+  rateLimitPerMinute: number;
+}
+
+/** POST /v1/checks and GET /v1/checks/{checkId}: thin HTTP over CheckService. */
+export const checkRoutes: FastifyPluginAsyncTypebox<CheckRoutesOptions> = async (app, { services, rateLimitPerMinute }) => {
+  app.decorateRequest('lender', null);
+  app.addHook('onRequest', lenderAuth(services.lenders));
+
+  const rateLimit =
+    rateLimitPerMinute > 0
+      ? {
+          max: rateLimitPerMinute,
+          timeWindow: 60_000,
+          hook: 'preParsing' as const,
+          keyGenerator: (req: { lender: { id: string } | null }) => req.lender?.id ?? 'anonymous',
+          errorResponseBuilder: () => new AppError('rate_limited'),
+        }
+      : false;
+
+  app.post(
+    '/v1/checks',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['checks'],
+        summary: 'Check whether a citizen has forbidden new loans',
+        description:
+          'Call before every loan or microloan. The check is recorded durably before it is answered. ' +
+          'The answer is decided at the registry’s clock from the lender type of the calling key.',
+        security: [{ apiKey: [] }],
+        body: CheckRequest,
+        response: { 200: CheckAnswer, ...errorResponses(400, 401, 413, 415, 429, 500, 503) },
+      },
+    },
+    async (request) => services.checks.check(requireLender(request), request.body),
+  );
+
+  app.get(
+    '/v1/checks/:checkId',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['checks'],
+        summary: 'Fetch one of your own earlier checks',
+        security: [{ apiKey: [] }],
+        params: Type.Object({ checkId: Type.String({ maxLength: 64 }) }),
+        response: { 200: CheckAnswer, ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (request) => services.checks.find(requireLender(request), request.params.checkId),
+  );
+};

@@ -1,0 +1,75 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import { citizenKeyOf } from '../identity/citizen-key.js';
+import { validateIin } from '../identity/iin.js';
+import type { Lender } from '../lenders/lender.js';
+import { type Channel, KIND_CHECKED_BY } from '../registry/policy.js';
+import { decideCheck } from '../registry/restriction.rules.js';
+import type { GroupCommit } from '../store/group-commit.js';
+import type { Store } from '../store/store.js';
+import type { CheckRecord } from './check.js';
+
+export interface CheckAnswer {
+  checkId: string;
+  restricted: boolean;
+  checkedAt: string;
+  channel: Channel;
+  reference: string;
+}
+
+export function answerOf(c: CheckRecord): CheckAnswer {
+  return {
+    checkId: c.id,
+    restricted: c.restricted,
+    checkedAt: c.checkedAt.toISOString(),
+    channel: c.channel,
+    reference: c.reference,
+  };
+}
+
+/** The hot path: decide a lender's check at the registry's clock, record it durably, then answer. */
+export class CheckService {
+  constructor(
+    private readonly store: Store,
+    private readonly writer: GroupCommit<CheckRecord>,
+    private readonly clock: Clock,
+    private readonly pepper: Buffer,
+  ) {}
+
+  async check(lender: Lender, request: { iin: string; channel: Channel; reference: string }): Promise<CheckAnswer> {
+    const v = validateIin(request.iin);
+    if (!v.ok) throw new AppError('invalid_iin', v.message);
+    if (request.reference.includes(request.iin)) {
+      // The reference is stored as given; it must not smuggle the IIN into the database.
+      throw new AppError('invalid_request', 'The reference must not contain the IIN.');
+    }
+    const citizenKey = citizenKeyOf(this.pepper, request.iin);
+    const now = this.clock.now();
+    const view = await this.store.restrictions.checkView(citizenKey, KIND_CHECKED_BY[lender.type], lender.id, now);
+    const record: CheckRecord = {
+      id: uuidv7(),
+      lenderId: lender.id,
+      citizenKey,
+      channel: request.channel,
+      reference: request.reference,
+      restricted: decideCheck(view.ban, view.exemptions, lender.type, request.channel, now),
+      checkedAt: now,
+      restrictionId: view.ban?.id ?? null,
+      restrictionVersion: view.ban?.version ?? null,
+    };
+    try {
+      await this.writer.enqueue(record);
+    } catch (e) {
+      throw new AppError('unavailable', undefined, { cause: e });
+    }
+    return answerOf(record);
+  }
+
+  /** A lender's own earlier check; anyone else's looks like no check at all. */
+  async find(lender: Lender, checkId: string): Promise<CheckAnswer> {
+    const c = await this.store.checks.findById(checkId);
+    if (c === null || c.lenderId !== lender.id) throw new AppError('not_found', 'No such check.');
+    return answerOf(c);
+  }
+}

@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { registerLenderCommands } from './lender.js';
+import { registerRestrictionCommands } from './restriction.js';
+import { registerServeCommands } from './serve.js';
+
+export function buildProgram(): Command {
+  const program = new Command('tyiym')
+    .description('Tyiym: the registry of voluntary bans on new loans and microloans')
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // commander's own usage errors exit non-zero with its message already printed
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
+  registerServeCommands(program);
+  registerLenderCommands(program);
+  registerRestrictionCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

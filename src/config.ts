@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { type LiftDelay, loanPolicy, type Policies, parseLiftDelay } from './registry/policy.js';
+
+/** The one place that reads the environment. Validated once, then frozen. */
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  production: boolean;
+  database: DatabaseConfig;
+  http: { host: string; port: number; bodyLimit: number };
+  rateLimitPerMinute: number;
+  logLevel: string;
+  /** The pepper from configuration; when absent outside production it lives in a file beside the database. */
+  pepper: Buffer | null;
+  /** How long a lender's key lookup may be served from memory; bounds how late a revocation bites. */
+  lenderCacheMs: number;
+  policies: Policies;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, not "${raw}"`);
+}
+
+export function parseDatabaseUrl(raw: string | undefined, cwd = process.cwd()): DatabaseConfig {
+  if (raw === undefined || raw.trim() === '') return { kind: 'sqlite', path: path.resolve(cwd, 'data/tyiym.db') };
+  if (/^postgres(ql)?:\/\//i.test(raw)) return { kind: 'postgres', url: raw };
+  if (raw.startsWith('sqlite:')) {
+    const p = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (p === '') throw new ConfigError('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/tyiym.db');
+    return { kind: 'sqlite', path: path.resolve(cwd, p) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    throw new ConfigError(`DATABASE_URL scheme is not supported: use a file path, sqlite:PATH or postgres://…`);
+  }
+  return { kind: 'sqlite', path: path.resolve(cwd, raw) };
+}
+
+function pepperFrom(raw: string | undefined): Buffer | null {
+  if (raw === undefined || raw === '') return null;
+  const buf = /^[0-9a-f]+$/i.test(raw) && raw.length % 2 === 0 ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (buf.length < 32) throw new ConfigError('TYIYM_PEPPER must hold at least 32 random bytes (hex or base64)');
+  return buf;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Readonly<Config> {
+  const production = env.NODE_ENV === 'production' || env.TYIYM_ENV === 'production';
+  const pepper = pepperFrom(env.TYIYM_PEPPER);
+  if (production && pepper === null) {
+    throw new ConfigError('In production TYIYM_PEPPER must be set; refusing to start without it');
+  }
+  let liftDelay: LiftDelay;
+  try {
+    liftDelay = parseLiftDelay(env.LIFT_DELAY ?? '0');
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  const config: Config = {
+    production,
+    database: parseDatabaseUrl(env.DATABASE_URL, cwd),
+    http: {
+      host: env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1',
+      port: int(env, 'PORT', 8080, 0, 65535),
+      bodyLimit: 16 * 1024,
+    },
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
+    logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',
+    pepper,
+    lenderCacheMs: int(env, 'LENDER_CACHE_MS', 500, 0, 1000),
+    policies: {
+      loan: loanPolicy({
+        maxTermMonths: int(env, 'LOAN_MAX_TERM_MONTHS', 6, 1, 120),
+        allowIndefinite: bool(env, 'LOAN_ALLOW_INDEFINITE', true),
+        liftDelay,
+        maxExemptionHours: int(env, 'EXEMPTION_MAX_HOURS', 72, 1, 24 * 30),
+      }),
+    },
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Buffer.isBuffer(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError } from '../errors.js';
+import { errorResponses } from '../http/schemas.js';
+import type { Store } from '../store/store.js';
+
+const Status = Type.Object({ status: Type.String() });
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.get(
+    '/healthz',
+    { schema: { tags: ['service'], summary: 'The process is alive', response: { 200: Status } } },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: { tags: ['service'], summary: 'The store answers', response: { 200: Status, ...errorResponses(503) } },
+    },
+    async () => {
+      try {
+        await store.ping();
+      } catch (e) {
+        throw new AppError('unavailable', 'The store does not answer.', { cause: e });
+      }
+      return { status: 'ready' };
+    },
+  );
+};

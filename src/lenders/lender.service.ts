@@ -1,0 +1,101 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import { validateBin } from '../identity/bin.js';
+import { LENDER_TYPES, type LenderType } from '../registry/policy.js';
+import type { LenderRepository } from '../store/store.js';
+import { generateApiKey, hashApiKey, keyPrefixOf } from './api-key.js';
+import type { Lender } from './lender.js';
+
+interface CacheEntry {
+  lender: Lender | null;
+  expiresAt: number;
+}
+
+const MAX_CACHE_ENTRIES = 10_000;
+
+export class LenderService {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly repo: LenderRepository,
+    private readonly clock: Clock,
+    /** How long a key lookup is trusted; a revocation or rotation elsewhere bites within this time. */
+    private readonly cacheMs: number,
+  ) {}
+
+  async register(input: { name: string; bin: string; type: string }): Promise<{ lender: Lender; apiKey: string }> {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200)
+      throw new AppError('invalid_request', 'The lender name must be 1 to 200 characters.');
+    const bin = validateBin(input.bin);
+    if (!bin.ok) throw new AppError('invalid_bin', bin.message);
+    if (!(LENDER_TYPES as readonly string[]).includes(input.type)) {
+      throw new AppError('invalid_request', `The lender type must be one of ${LENDER_TYPES.join(', ')}.`);
+    }
+    const apiKey = generateApiKey();
+    const lender: Lender = {
+      id: uuidv7(),
+      name,
+      bin: input.bin,
+      type: input.type as LenderType,
+      status: 'active',
+      keyPrefix: keyPrefixOf(apiKey),
+      createdAt: this.clock.now(),
+      revokedAt: null,
+    };
+    await this.repo.insert(lender, hashApiKey(apiKey));
+    return { lender, apiKey };
+  }
+
+  list(): Promise<Lender[]> {
+    return this.repo.list();
+  }
+
+  async get(id: string): Promise<Lender> {
+    const l = await this.repo.findById(id);
+    if (l === null) throw new AppError('lender_not_found', `No lender has the id ${id}.`);
+    return l;
+  }
+
+  /** The lender with this BIN, which must be active to be named in an exemption. */
+  async activeByBin(bin: string): Promise<Lender> {
+    const v = validateBin(bin);
+    if (!v.ok) throw new AppError('invalid_bin', v.message);
+    const l = await this.repo.findByBin(bin);
+    if (l === null) throw new AppError('lender_not_found', `No lender is registered with the BIN ${bin}.`);
+    if (l.status !== 'active') throw new AppError('lender_inactive', `The lender with the BIN ${bin} is revoked.`);
+    return l;
+  }
+
+  async revoke(id: string): Promise<Lender> {
+    const l = await this.get(id);
+    if (l.status === 'revoked') throw new AppError('lender_inactive', 'The lender is already revoked.');
+    await this.repo.revoke(id, this.clock.now());
+    this.cache.clear();
+    return this.get(id);
+  }
+
+  async rotateKey(id: string): Promise<{ lender: Lender; apiKey: string }> {
+    const l = await this.get(id);
+    if (l.status === 'revoked') throw new AppError('lender_inactive', 'A revoked lender cannot get a new key.');
+    const apiKey = generateApiKey();
+    await this.repo.replaceKey(id, hashApiKey(apiKey), keyPrefixOf(apiKey));
+    this.cache.clear();
+    return { lender: await this.get(id), apiKey };
+  }
+
+  /** The active lender holding this key, or null. Served from memory for at most cacheMs. */
+  async authenticate(apiKey: string): Promise<Lender | null> {
+    const now = Date.now();
+    const hit = this.cache.get(apiKey);
+    if (hit !== undefined && hit.expiresAt > now) return hit.lender;
+    const found = await this.repo.findByKeyHash(hashApiKey(apiKey));
+    const lender = found !== null && found.status === 'active' ? found : null;
+    if (this.cacheMs > 0) {
+      if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
+      this.cache.set(apiKey, { lender, expiresAt: now + this.cacheMs });
+    }
+    return lender;
+  }
+}

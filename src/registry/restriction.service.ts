@@ -1,0 +1,106 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { CheckWithLender } from '../checks/check.js';
+import type { Clock } from '../clock.js';
+import { identifyCitizen } from '../identity/citizen.js';
+import type { Lender } from '../lenders/lender.js';
+import type { LenderService } from '../lenders/lender.service.js';
+import type { Store } from '../store/store.js';
+import type { Policies, RestrictionKind } from './policy.js';
+import type { Actor, Exemption, Mutation, Restriction, RestrictionEvent, RestrictionStatus, Scope } from './restriction.js';
+import {
+  isInForce,
+  isOpen,
+  type PlanContext,
+  planCancelLift,
+  planExemption,
+  planLift,
+  planPlace,
+  statusAt,
+} from './restriction.rules.js';
+import type { TermRequest } from './term.js';
+
+export interface RestrictionView extends Restriction {
+  status: RestrictionStatus;
+  openExemptions: (Exemption & { lender: Pick<Lender, 'id' | 'name' | 'bin' | 'type'> })[];
+}
+
+export interface CitizenRecord {
+  restriction: RestrictionView | null;
+  history: RestrictionEvent[];
+  checks: CheckWithLender[];
+}
+
+/** Places, changes, lifts and narrows bans. The rules are in restriction.rules.ts; this wires them to the store. */
+export class RestrictionService {
+  constructor(
+    private readonly store: Store,
+    private readonly lenders: LenderService,
+    private readonly policies: Policies,
+    private readonly clock: Clock,
+    private readonly pepper: Buffer,
+  ) {}
+
+  private context(kind: RestrictionKind, actor: Actor): PlanContext {
+    return { policy: this.policies[kind], now: this.clock.now(), newId: uuidv7, actor };
+  }
+
+  private mutate(iin: string, kind: RestrictionKind, plan: (current: Restriction | null) => Mutation): Promise<Mutation> {
+    const citizen = identifyCitizen(this.pepper, iin);
+    return this.store.restrictions.mutate(citizen.key, kind, citizen.facts, plan);
+  }
+
+  place(
+    iin: string,
+    request: { scope?: Partial<Scope>; term: TermRequest },
+    actor: Actor,
+    kind: RestrictionKind = 'loan',
+  ): Promise<Mutation> {
+    const ctx = this.context(kind, actor);
+    return this.mutate(iin, kind, (current) => planPlace(current, request, ctx));
+  }
+
+  lift(iin: string, actor: Actor, kind: RestrictionKind = 'loan'): Promise<Mutation> {
+    const ctx = this.context(kind, actor);
+    return this.mutate(iin, kind, (current) => planLift(current, ctx));
+  }
+
+  cancelLift(iin: string, actor: Actor, kind: RestrictionKind = 'loan'): Promise<Mutation> {
+    const ctx = this.context(kind, actor);
+    return this.mutate(iin, kind, (current) => planCancelLift(current, ctx));
+  }
+
+  async exempt(
+    iin: string,
+    request: { lenderBin: string; hours: number },
+    actor: Actor,
+    kind: RestrictionKind = 'loan',
+  ): Promise<Mutation> {
+    identifyCitizen(this.pepper, iin); // an invalid IIN is reported before an unknown lender
+    const lender = await this.lenders.activeByBin(request.lenderBin);
+    const ctx = this.context(kind, actor);
+    return this.mutate(iin, kind, (current) => planExemption(current, { lenderId: lender.id, hours: request.hours }, ctx));
+  }
+
+  /** Everything the registry holds on one citizen: the ban in force, its history, and every check. */
+  async record(iin: string, kind: RestrictionKind = 'loan'): Promise<CitizenRecord> {
+    const citizen = identifyCitizen(this.pepper, iin);
+    const now = this.clock.now();
+    const [latest, history, checks] = await Promise.all([
+      this.store.restrictions.latest(citizen.key, kind),
+      this.store.restrictions.history(citizen.key),
+      this.store.checks.listByCitizen(citizen.key),
+    ]);
+    return { restriction: latest !== null && isInForce(latest, now) ? await this.view(latest, now) : null, history, checks };
+  }
+
+  private async view(r: Restriction, now: Date): Promise<RestrictionView> {
+    const exemptions = (await this.store.restrictions.exemptions(r.id)).filter((e) => isOpen(e, now));
+    const openExemptions = await Promise.all(
+      exemptions.map(async (e) => {
+        const l = await this.lenders.get(e.lenderId);
+        return { ...e, lender: { id: l.id, name: l.name, bin: l.bin, type: l.type } };
+      }),
+    );
+    return { ...r, status: statusAt(r, now), openExemptions };
+  }
+}

@@ -1,0 +1,27 @@
+import type { CheckRecord } from './checks/check.js';
+import { CheckService } from './checks/check.service.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { LenderService } from './lenders/lender.service.js';
+import { RestrictionService } from './registry/restriction.service.js';
+import type { Secrets } from './secrets.js';
+import { GroupCommit } from './store/group-commit.js';
+import type { Store } from './store/store.js';
+
+/** Wires the services to one store, one clock and one set of secrets. */
+export function createServices(deps: { config: Readonly<Config>; store: Store; clock: Clock; secrets: Secrets }) {
+  const { config, store, clock, secrets } = deps;
+  const checkWriter = new GroupCommit<CheckRecord>((batch) => store.checks.insertBatch(batch));
+  const lenders = new LenderService(store.lenders, clock, config.lenderCacheMs);
+  return {
+    config,
+    store,
+    clock,
+    checkWriter,
+    lenders,
+    restrictions: new RestrictionService(store, lenders, config.policies, clock, secrets.pepper),
+    checks: new CheckService(store, checkWriter, clock, secrets.pepper),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

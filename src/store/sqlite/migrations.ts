@@ -1,0 +1,86 @@
+/** Numbered migrations; PRAGMA user_version records how many have run. Never edit one that has shipped. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE lenders (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    bin         TEXT NOT NULL UNIQUE,
+    type        TEXT NOT NULL CHECK (type IN ('bank', 'mfo')),
+    status      TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    key_hash    BLOB NOT NULL UNIQUE,
+    key_prefix  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+  ) STRICT;
+
+  -- One row per ban, holding its current version. citizen_key is HMAC-SHA-256(pepper, IIN).
+  CREATE TABLE restrictions (
+    seq                INTEGER PRIMARY KEY,
+    id                 TEXT NOT NULL UNIQUE,
+    citizen_key        BLOB NOT NULL,
+    kind               TEXT NOT NULL,
+    version            INTEGER NOT NULL,
+    lender_types       TEXT NOT NULL,
+    channels           TEXT NOT NULL,
+    starts_at          INTEGER NOT NULL,
+    ends_at            INTEGER,
+    lift_requested_at  INTEGER,
+    lift_effective_at  INTEGER,
+    birth_year         INTEGER NOT NULL,
+    sex                TEXT NOT NULL CHECK (sex IN ('male', 'female')),
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX restrictions_by_citizen ON restrictions (citizen_key, kind, seq);
+
+  -- Every version of every ban, and who made it.
+  CREATE TABLE restriction_events (
+    seq                  INTEGER PRIMARY KEY,
+    id                   TEXT NOT NULL,
+    restriction_id       TEXT NOT NULL,
+    citizen_key          BLOB NOT NULL,
+    version              INTEGER NOT NULL,
+    action               TEXT NOT NULL,
+    lender_types         TEXT NOT NULL,
+    channels             TEXT NOT NULL,
+    ends_at              INTEGER,
+    lift_effective_at    INTEGER,
+    exemption_lender_id  TEXT,
+    exemption_ends_at    INTEGER,
+    actor_kind           TEXT NOT NULL CHECK (actor_kind IN ('citizen', 'operator')),
+    actor_name           TEXT,
+    at                   INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX restriction_events_by_citizen ON restriction_events (citizen_key, seq);
+
+  CREATE TABLE exemptions (
+    id              TEXT PRIMARY KEY,
+    restriction_id  TEXT NOT NULL,
+    lender_id       TEXT NOT NULL REFERENCES lenders (id),
+    starts_at       INTEGER NOT NULL,
+    ends_at         INTEGER NOT NULL,
+    actor_kind      TEXT NOT NULL,
+    actor_name      TEXT
+  ) STRICT;
+  CREATE INDEX exemptions_by_restriction ON exemptions (restriction_id, lender_id, ends_at);
+
+  -- Time-ordered ids (UUIDv7) keep inserts at the end of the tree.
+  CREATE TABLE checks (
+    id                   TEXT PRIMARY KEY,
+    lender_id            TEXT NOT NULL,
+    citizen_key          BLOB NOT NULL,
+    channel              TEXT NOT NULL,
+    reference            TEXT NOT NULL,
+    restricted           INTEGER NOT NULL,
+    checked_at           INTEGER NOT NULL,
+    restriction_id       TEXT,
+    restriction_version  INTEGER
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX checks_by_citizen ON checks (citizen_key, checked_at);
+  `,
+];

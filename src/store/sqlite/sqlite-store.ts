@@ -1,0 +1,429 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { CheckRecord, CheckWithLender } from '../../checks/check.js';
+import { AppError } from '../../errors.js';
+import type { CitizenKey } from '../../identity/citizen-key.js';
+import type { Lender } from '../../lenders/lender.js';
+import type { Channel, LenderType, RestrictionKind } from '../../registry/policy.js';
+import type {
+  Actor,
+  CitizenFacts,
+  Exemption,
+  Mutation,
+  Restriction,
+  RestrictionEvent,
+  Scope,
+} from '../../registry/restriction.js';
+import type { CheckRepository, CheckView, LenderRepository, RestrictionRepository, Store } from '../store.js';
+import { MIGRATIONS } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+const date = (v: unknown): Date => new Date(v as number);
+const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as number));
+const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
+
+// Scopes are few (at most nine combinations), so parsed ones are shared rather than re-split per read.
+const scopeCache = new Map<string, string[]>();
+function list<T extends string>(csv: string): T[] {
+  let v = scopeCache.get(csv);
+  if (v === undefined) {
+    v = csv.split(',');
+    scopeCache.set(csv, v);
+  }
+  return v as T[];
+}
+const scopeOf = (r: Row): Scope => ({
+  lenderTypes: list<LenderType>(r.lender_types as string),
+  channels: list<Channel>(r.channels as string),
+});
+const actorOf = (r: Row): Actor =>
+  r.actor_kind === 'operator' ? { kind: 'operator', name: r.actor_name as string } : { kind: 'citizen' };
+
+function toLender(r: Row): Lender {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    bin: r.bin as string,
+    type: r.type as LenderType,
+    status: r.status as Lender['status'],
+    keyPrefix: r.key_prefix as string,
+    createdAt: date(r.created_at),
+    revokedAt: dateOrNull(r.revoked_at),
+  };
+}
+
+function toRestriction(r: Row): Restriction {
+  return {
+    id: r.id as string,
+    kind: r.kind as RestrictionKind,
+    version: r.version as number,
+    scope: scopeOf(r),
+    startsAt: date(r.starts_at),
+    endsAt: dateOrNull(r.ends_at),
+    liftRequestedAt: dateOrNull(r.lift_requested_at),
+    liftEffectiveAt: dateOrNull(r.lift_effective_at),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
+function toCheck(r: Row): CheckRecord {
+  return {
+    id: r.id as string,
+    lenderId: r.lender_id as string,
+    citizenKey: r.citizen_key as Buffer,
+    channel: r.channel as Channel,
+    reference: r.reference as string,
+    restricted: r.restricted === 1,
+    checkedAt: date(r.checked_at),
+    restrictionId: (r.restriction_id as string | null) ?? null,
+    restrictionVersion: (r.restriction_version as number | null) ?? null,
+  };
+}
+
+export interface SqliteOptions {
+  /** Test-only: skip fsync. Production always runs with synchronous=FULL. */
+  unsafeNoSync?: boolean;
+}
+
+/** Opens (creating if needed) a SQLite registry, in WAL mode with a full fsync on every commit. */
+export function openSqliteStore(file: string, options: SqliteOptions = {}): SqliteStore {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: the WAL is fsynced at every commit, so an acknowledged check survives power loss.
+  db.pragma(`synchronous = ${options.unsafeNoSync ? 'OFF' : 'FULL'}`);
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+function migrate(db: Database.Database): void {
+  const current = () => db.pragma('user_version', { simple: true }) as number;
+  if (current() >= MIGRATIONS.length) return;
+  // IMMEDIATE takes the write lock first, so two processes opening a new file cannot both migrate.
+  db.transaction(() => {
+    for (let v = current(); v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}
+
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const;
+  readonly lenders: LenderRepository;
+  readonly restrictions: RestrictionRepository;
+  readonly checks: CheckRepository;
+
+  constructor(readonly db: Database.Database) {
+    this.lenders = new SqliteLenders(db);
+    this.restrictions = new SqliteRestrictions(db);
+    this.checks = new SqliteChecks(db);
+  }
+
+  async bindPepper(fingerprint: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'pepper_fingerprint'`).get() as Row | undefined;
+        if (row === undefined) {
+          this.db.prepare(`INSERT INTO meta (key, value) VALUES ('pepper_fingerprint', ?)`).run(fingerprint);
+        } else if (row.value !== fingerprint) {
+          throw new Error('This database was keyed with a different pepper; refusing to use it with this one.');
+        }
+      })
+      .immediate();
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const row = this.db.prepare('SELECT (SELECT count(*) FROM lenders) + (SELECT count(*) FROM restrictions) AS n').get() as Row;
+    return row.n === 0;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+class SqliteLenders implements LenderRepository {
+  private readonly byKeyHash: Database.Statement;
+  constructor(private readonly db: Database.Database) {
+    this.byKeyHash = db.prepare('SELECT * FROM lenders WHERE key_hash = ?');
+  }
+
+  async insert(l: Lender, keyHash: Buffer): Promise<void> {
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO lenders (id, name, bin, type, status, key_hash, key_prefix, created_at, revoked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(l.id, l.name, l.bin, l.type, l.status, keyHash, l.keyPrefix, l.createdAt.getTime(), ms(l.revokedAt));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AppError('lender_exists');
+      throw e;
+    }
+  }
+
+  async list(): Promise<Lender[]> {
+    return (this.db.prepare('SELECT * FROM lenders ORDER BY created_at, id').all() as Row[]).map(toLender);
+  }
+
+  async findById(id: string): Promise<Lender | null> {
+    const r = this.db.prepare('SELECT * FROM lenders WHERE id = ?').get(id) as Row | undefined;
+    return r ? toLender(r) : null;
+  }
+
+  async findByBin(bin: string): Promise<Lender | null> {
+    const r = this.db.prepare('SELECT * FROM lenders WHERE bin = ?').get(bin) as Row | undefined;
+    return r ? toLender(r) : null;
+  }
+
+  async findByKeyHash(keyHash: Buffer): Promise<Lender | null> {
+    const r = this.byKeyHash.get(keyHash) as Row | undefined;
+    return r ? toLender(r) : null;
+  }
+
+  async revoke(id: string, at: Date): Promise<boolean> {
+    const res = this.db
+      .prepare(`UPDATE lenders SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'`)
+      .run(at.getTime(), id);
+    return res.changes === 1;
+  }
+
+  async replaceKey(id: string, keyHash: Buffer, keyPrefix: string): Promise<boolean> {
+    const res = this.db
+      .prepare(`UPDATE lenders SET key_hash = ?, key_prefix = ? WHERE id = ? AND status = 'active'`)
+      .run(keyHash, keyPrefix, id);
+    return res.changes === 1;
+  }
+}
+
+class SqliteRestrictions implements RestrictionRepository {
+  private readonly latestStmt: Database.Statement;
+  private readonly banStmt: Database.Statement;
+  private readonly exemptionStmt: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.latestStmt = db.prepare('SELECT * FROM restrictions WHERE citizen_key = ? AND kind = ? ORDER BY seq DESC LIMIT 1');
+    this.banStmt = db.prepare(
+      `SELECT id, version, lender_types, channels, starts_at, ends_at, lift_effective_at
+         FROM restrictions WHERE citizen_key = ? AND kind = ? ORDER BY seq DESC LIMIT 1`,
+    );
+    this.exemptionStmt = db.prepare(
+      'SELECT starts_at, ends_at FROM exemptions WHERE restriction_id = ? AND lender_id = ? AND ends_at > ?',
+    );
+  }
+
+  async mutate(
+    citizenKey: CitizenKey,
+    kind: RestrictionKind,
+    facts: CitizenFacts,
+    plan: (current: Restriction | null) => Mutation,
+  ): Promise<Mutation> {
+    const run = this.db.transaction((): Mutation => {
+      const row = this.latestStmt.get(citizenKey, kind) as Row | undefined;
+      const m = plan(row ? toRestriction(row) : null);
+      const r = m.restriction;
+      if (m.isNew) {
+        this.db
+          .prepare(
+            `INSERT INTO restrictions (id, citizen_key, kind, version, lender_types, channels, starts_at, ends_at,
+               lift_requested_at, lift_effective_at, birth_year, sex, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            r.id,
+            citizenKey,
+            r.kind,
+            r.version,
+            r.scope.lenderTypes.join(','),
+            r.scope.channels.join(','),
+            r.startsAt.getTime(),
+            ms(r.endsAt),
+            ms(r.liftRequestedAt),
+            ms(r.liftEffectiveAt),
+            facts.birthYear,
+            facts.sex,
+            r.createdAt.getTime(),
+            r.updatedAt.getTime(),
+          );
+      } else {
+        this.db
+          .prepare(
+            `UPDATE restrictions SET version = ?, lender_types = ?, channels = ?, ends_at = ?,
+               lift_requested_at = ?, lift_effective_at = ?, updated_at = ? WHERE id = ?`,
+          )
+          .run(
+            r.version,
+            r.scope.lenderTypes.join(','),
+            r.scope.channels.join(','),
+            ms(r.endsAt),
+            ms(r.liftRequestedAt),
+            ms(r.liftEffectiveAt),
+            r.updatedAt.getTime(),
+            r.id,
+          );
+      }
+      const insertEvent = this.db.prepare(
+        `INSERT INTO restriction_events (id, restriction_id, citizen_key, version, action, lender_types, channels,
+           ends_at, lift_effective_at, exemption_lender_id, exemption_ends_at, actor_kind, actor_name, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const e of m.events) {
+        insertEvent.run(
+          e.id,
+          e.restrictionId,
+          citizenKey,
+          e.version,
+          e.action,
+          e.scope.lenderTypes.join(','),
+          e.scope.channels.join(','),
+          ms(e.endsAt),
+          ms(e.liftEffectiveAt),
+          e.exemption?.lenderId ?? null,
+          e.exemption ? e.exemption.endsAt.getTime() : null,
+          e.actor.kind,
+          e.actor.kind === 'operator' ? e.actor.name : null,
+          e.at.getTime(),
+        );
+      }
+      if (m.exemption) {
+        const x = m.exemption;
+        this.db
+          .prepare(
+            `INSERT INTO exemptions (id, restriction_id, lender_id, starts_at, ends_at, actor_kind, actor_name)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            x.id,
+            x.restrictionId,
+            x.lenderId,
+            x.startsAt.getTime(),
+            x.endsAt.getTime(),
+            x.actor.kind,
+            x.actor.kind === 'operator' ? x.actor.name : null,
+          );
+      }
+      return m;
+    });
+    return run.immediate();
+  }
+
+  async latest(citizenKey: CitizenKey, kind: RestrictionKind): Promise<Restriction | null> {
+    const row = this.latestStmt.get(citizenKey, kind) as Row | undefined;
+    return row ? toRestriction(row) : null;
+  }
+
+  async exemptions(restrictionId: string): Promise<Exemption[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM exemptions WHERE restriction_id = ? ORDER BY starts_at, id')
+      .all(restrictionId) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      restrictionId: r.restriction_id as string,
+      lenderId: r.lender_id as string,
+      startsAt: date(r.starts_at),
+      endsAt: date(r.ends_at),
+      actor: actorOf(r),
+    }));
+  }
+
+  async history(citizenKey: CitizenKey): Promise<RestrictionEvent[]> {
+    const rows = this.db.prepare('SELECT * FROM restriction_events WHERE citizen_key = ? ORDER BY seq').all(citizenKey) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      restrictionId: r.restriction_id as string,
+      version: r.version as number,
+      action: r.action as RestrictionEvent['action'],
+      scope: scopeOf(r),
+      endsAt: dateOrNull(r.ends_at),
+      liftEffectiveAt: dateOrNull(r.lift_effective_at),
+      exemption:
+        r.exemption_lender_id === null ? null : { lenderId: r.exemption_lender_id as string, endsAt: date(r.exemption_ends_at) },
+      actor: actorOf(r),
+      at: date(r.at),
+    }));
+  }
+
+  async checkView(citizenKey: CitizenKey, kind: RestrictionKind, lenderId: string, at: Date): Promise<CheckView> {
+    const r = this.banStmt.get(citizenKey, kind) as Row | undefined;
+    if (r === undefined) return { ban: null, exemptions: [] };
+    const ex = this.exemptionStmt.all(r.id, lenderId, at.getTime()) as Row[];
+    return {
+      ban: {
+        id: r.id as string,
+        version: r.version as number,
+        scope: scopeOf(r),
+        startsAt: date(r.starts_at),
+        endsAt: dateOrNull(r.ends_at),
+        liftEffectiveAt: dateOrNull(r.lift_effective_at),
+      },
+      exemptions: ex.map((e) => ({ startsAt: date(e.starts_at), endsAt: date(e.ends_at) })),
+    };
+  }
+}
+
+class SqliteChecks implements CheckRepository {
+  private readonly insertMany: (records: readonly CheckRecord[]) => void;
+  private readonly byId: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    const insert = db.prepare(
+      `INSERT INTO checks (id, lender_id, citizen_key, channel, reference, restricted, checked_at,
+         restriction_id, restriction_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertMany = db.transaction((records: readonly CheckRecord[]) => {
+      for (const c of records) {
+        insert.run(
+          c.id,
+          c.lenderId,
+          c.citizenKey,
+          c.channel,
+          c.reference,
+          c.restricted ? 1 : 0,
+          c.checkedAt.getTime(),
+          c.restrictionId,
+          c.restrictionVersion,
+        );
+      }
+    });
+    this.byId = db.prepare('SELECT * FROM checks WHERE id = ?');
+  }
+
+  async insertBatch(records: readonly CheckRecord[]): Promise<void> {
+    // IMMEDIATE: take the write lock up front instead of failing to upgrade a read lock under contention.
+    (this.insertMany as unknown as { immediate: (r: readonly CheckRecord[]) => void }).immediate(records);
+  }
+
+  async findById(id: string): Promise<CheckRecord | null> {
+    const r = this.byId.get(id) as Row | undefined;
+    return r ? toCheck(r) : null;
+  }
+
+  async listByCitizen(citizenKey: CitizenKey): Promise<CheckWithLender[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT c.*, l.name AS lender_name, l.bin AS lender_bin, l.type AS lender_type
+           FROM checks c JOIN lenders l ON l.id = c.lender_id
+          WHERE c.citizen_key = ? ORDER BY c.checked_at, c.id`,
+      )
+      .all(citizenKey) as Row[];
+    return rows.map((r) => ({
+      ...toCheck(r),
+      lender: {
+        id: r.lender_id as string,
+        name: r.lender_name as string,
+        bin: r.lender_bin as string,
+        type: r.lender_type as LenderType,
+      },
+    }));
+  }
+}

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ManualClock } from '../../src/clock.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Policies } from '../../src/registry/policy.js';
+import { createServices, type Services } from '../../src/services.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+export const TEST_PEPPER = Buffer.alloc(32, 7);
+
+export function tempDir(prefix = 'tyiym-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface TestRegistry {
+  services: Services;
+  clock: ManualClock;
+  dir: string;
+  dbPath: string;
+  close(): Promise<void>;
+}
+
+/** A registry on a fresh SQLite file in a temporary directory, with a manual clock. */
+export async function openTestRegistry(
+  options: { now?: string; env?: Record<string, string>; policies?: Partial<Policies> } = {},
+): Promise<TestRegistry> {
+  const dir = tempDir();
+  const dbPath = path.join(dir, 'tyiym.db');
+  const base = loadConfig({ DATABASE_URL: dbPath, LOG_LEVEL: 'silent', ...options.env });
+  const config: Config = { ...base, policies: { ...base.policies, ...options.policies } };
+  const clock = new ManualClock(options.now ?? '2026-03-10T06:00:00Z');
+  const store = openSqliteStore(dbPath);
+  const services = createServices({ config, store, clock, secrets: { pepper: TEST_PEPPER } });
+  return {
+    services,
+    clock,
+    dir,
+    dbPath,
+    close: async () => {
+      await services.checkWriter.drain();
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
