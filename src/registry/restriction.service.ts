@@ -44,7 +44,7 @@ export class RestrictionService {
     return { policy: this.policies[kind], now: this.clock.now(), newId: uuidv7, actor };
   }
 
-  private mutate(iin: string, kind: RestrictionKind, plan: (current: Restriction | null) => Mutation): Promise<Mutation> {
+  private async mutate(iin: string, kind: RestrictionKind, plan: (current: Restriction | null) => Mutation): Promise<Mutation> {
     const citizen = identifyCitizen(this.pepper, iin);
     return this.store.restrictions.mutate(citizen.key, kind, citizen.facts, plan);
   }

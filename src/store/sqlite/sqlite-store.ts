@@ -126,9 +126,11 @@ export class SqliteStore implements Store {
   }
 
   async bindPepper(fingerprint: string): Promise<void> {
+    const read = () => this.db.prepare(`SELECT value FROM meta WHERE key = 'pepper_fingerprint'`).get() as Row | undefined;
+    if (read()?.value === fingerprint) return;
     this.db
       .transaction(() => {
-        const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'pepper_fingerprint'`).get() as Row | undefined;
+        const row = read();
         if (row === undefined) {
           this.db.prepare(`INSERT INTO meta (key, value) VALUES ('pepper_fingerprint', ?)`).run(fingerprint);
         } else if (row.value !== fingerprint) {

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GroupCommit } from '../../src/store/group-commit.js';
+
+describe('GroupCommit', () => {
+  it('commits everything enqueued in one tick as one batch, and settles only after the commit', async () => {
+    const batches: number[][] = [];
+    let committed = false;
+    const writer = new GroupCommit<number>(async (items) => {
+      batches.push(items);
+      await new Promise((r) => setTimeout(r, 5));
+      committed = true;
+    });
+    const settled = [1, 2, 3].map((i) =>
+      writer.enqueue(i).then(() => {
+        assert.equal(committed, true, 'settled before its commit finished');
+      }),
+    );
+    await Promise.all(settled);
+    assert.deepEqual(batches, [[1, 2, 3]]);
+  });
+
+  it('queues writes that arrive during a commit for the next batch', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => {};
+    const writer = new GroupCommit<number>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await new Promise<void>((r) => (release = r));
+    });
+    const first = writer.enqueue(1);
+    await new Promise((r) => setImmediate(r));
+    const later = [writer.enqueue(2), writer.enqueue(3)];
+    release();
+    await Promise.all([first, ...later]);
+    assert.deepEqual(batches, [[1], [2, 3]]);
+  });
+
+  it('rejects every write of a failed batch and goes on with the next', async () => {
+    let calls = 0;
+    const writer = new GroupCommit<number>(async () => {
+      calls++;
+      if (calls === 1) throw new Error('disk full');
+    });
+    const results = await Promise.allSettled([writer.enqueue(1), writer.enqueue(2)]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
+    await writer.enqueue(3);
+    assert.equal(calls, 2);
+  });
+
+  it('caps a batch and drains the rest', async () => {
+    const sizes: number[] = [];
+    const writer = new GroupCommit<number>(async (items) => {
+      sizes.push(items.length);
+    }, 4);
+    for (let i = 0; i < 10; i++) void writer.enqueue(i);
+    await writer.drain();
+    assert.deepEqual(sizes, [4, 4, 2]);
+  });
+});
