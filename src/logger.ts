@@ -18,9 +18,32 @@ export const REDACT_PATHS = [
   '*.pepper',
 ];
 
+/** Any run of 12 digits could be an IIN (a lender's mistake in a URL); it is masked before logging. */
+export function maskDigits(text: string): string {
+  return text.replace(/\d{12}/g, '[redacted]');
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  hostname?: string;
+  ip?: string;
+  id?: string;
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
+    serializers: {
+      // The query string is dropped and 12-digit runs masked: an IIN must not reach the logs through a URL.
+      req: (req: LoggedRequest) => ({
+        id: req.id,
+        method: req.method,
+        url: maskDigits(req.url.split('?')[0] ?? ''),
+        hostname: req.hostname,
+        remoteAddress: req.ip,
+      }),
+    },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'tyiym' },
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -6,8 +6,15 @@ import { openStore } from './store/open.js';
 
 /** Opens the store and secrets named by the config and wires the services; shared by the server and the CLI. */
 export async function openRuntime(config: Readonly<Config>, clock: Clock = systemClock): Promise<Services> {
-  const secrets = loadSecrets(config);
+  // The store first: an unsupported DATABASE_URL is the error to report, before any about secrets.
   const store = openStore(config.database);
+  let secrets: ReturnType<typeof loadSecrets>;
+  try {
+    secrets = loadSecrets(config);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   try {
     await store.bindPepper(pepperFingerprint(secrets.pepper));
   } catch (e) {

@@ -3,7 +3,9 @@ import { InvalidArgumentError } from 'commander';
 import { type Config, loadConfig } from '../config.js';
 import { type DemoData, seedDemo } from '../demo/seed.js';
 import { closeRuntime, openRuntime } from '../runtime.js';
-import { startServer } from '../server.js';
+
+// The web server is loaded only by the commands that serve, so that other commands start quickly.
+const loadServer = () => import('../server.js');
 import { run } from './output.js';
 
 interface ServeOptions {
@@ -55,6 +57,7 @@ export function registerServeCommands(program: Command): void {
     .option('--host <h>', 'interface to listen on (default: HOST or 127.0.0.1)')
     .action((o: ServeOptions) =>
       run(async () => {
+        const { startServer } = await loadServer();
         const server = await startServer(configWith(o));
         server.app.log.info({ url: server.url, store: server.services.store.engine }, 'tyiym is serving');
       }),
@@ -75,6 +78,7 @@ export function registerServeCommands(program: Command): void {
         } finally {
           await closeRuntime(seeding);
         }
+        const { startServer } = await loadServer();
         const server = await startServer(config);
         if (demo) printDemo(demo, server.url);
         else process.stdout.write(`Existing data found; serving it without seeding.\n`);

@@ -91,6 +91,8 @@ export interface SqliteOptions {
 /** Opens (creating if needed) a SQLite registry, in WAL mode with a full fsync on every commit. */
 export function openSqliteStore(file: string, options: SqliteOptions = {}): SqliteStore {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Owner-only from birth; SQLite gives the -wal and -shm files the database file's permissions.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // FULL: the WAL is fsynced at every commit, so an acknowledged check survives power loss.
