@@ -11,7 +11,8 @@ import type { Store } from './store/store.js';
 /** Wires the services to one store, one clock and one set of secrets. */
 export function createServices(deps: { config: Readonly<Config>; store: Store; clock: Clock; secrets: Secrets }) {
   const { config, store, clock, secrets } = deps;
-  const checkWriter = new GroupCommit<CheckRecord>((batch) => store.checks.insertBatch(batch));
+  // Several batches may wait on the disk at once; each is written in order and acknowledged once durable.
+  const checkWriter = new GroupCommit<CheckRecord>((batch) => store.checks.insertBatch(batch), { maxInFlight: 4 });
   const lenders = new LenderService(store.lenders, clock, config.lenderCacheMs);
   return {
     config,

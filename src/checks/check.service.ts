@@ -1,8 +1,8 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { citizenKeyOf } from '../identity/citizen-key.js';
 import { validateIin } from '../identity/iin.js';
+import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
 import { type Channel, KIND_CHECKED_BY } from '../registry/policy.js';
 import { decideCheck } from '../registry/restriction.rules.js';
@@ -46,17 +46,24 @@ export class CheckService {
     }
     const citizenKey = citizenKeyOf(this.pepper, request.iin);
     const now = this.clock.now();
-    const view = await this.store.restrictions.checkView(citizenKey, KIND_CHECKED_BY[lender.type], lender.id, now);
+    const kind = KIND_CHECKED_BY[lender.type];
+    const ban = await this.store.restrictions.currentBan(citizenKey, kind);
+    let restricted = decideCheck(ban, [], lender.type, request.channel, now);
+    if (restricted && ban !== null) {
+      // Exemptions matter only when the ban would otherwise restrict this lender; most checks skip the read.
+      const exemptions = await this.store.restrictions.lenderExemptions(ban.id, lender.id, now);
+      restricted = decideCheck(ban, exemptions, lender.type, request.channel, now);
+    }
     const record: CheckRecord = {
-      id: uuidv7(),
+      id: newId(),
       lenderId: lender.id,
       citizenKey,
       channel: request.channel,
       reference: request.reference,
-      restricted: decideCheck(view.ban, view.exemptions, lender.type, request.channel, now),
+      restricted,
       checkedAt: now,
-      restrictionId: view.ban?.id ?? null,
-      restrictionVersion: view.ban?.version ?? null,
+      restrictionId: ban?.id ?? null,
+      restrictionVersion: ban?.version ?? null,
     };
     try {
       await this.writer.enqueue(record);

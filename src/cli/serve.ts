@@ -6,6 +6,7 @@ import { closeRuntime, openRuntime } from '../runtime.js';
 
 // The web server is loaded only by the commands that serve, so that other commands start quickly.
 const loadServer = () => import('../server.js');
+
 import { run } from './output.js';
 
 interface ServeOptions {

@@ -1,7 +1,7 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { validateBin } from '../identity/bin.js';
+import { newId } from '../ids.js';
 import { LENDER_TYPES, type LenderType } from '../registry/policy.js';
 import type { LenderRepository } from '../store/store.js';
 import { generateApiKey, hashApiKey, keyPrefixOf } from './api-key.js';
@@ -35,7 +35,7 @@ export class LenderService {
     }
     const apiKey = generateApiKey();
     const lender: Lender = {
-      id: uuidv7(),
+      id: newId(),
       name,
       bin: input.bin,
       type: input.type as LenderType,

@@ -1,7 +1,7 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { CheckWithLender } from '../checks/check.js';
 import type { Clock } from '../clock.js';
 import { identifyCitizen } from '../identity/citizen.js';
+import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
 import type { LenderService } from '../lenders/lender.service.js';
 import type { Store } from '../store/store.js';
@@ -41,7 +41,7 @@ export class RestrictionService {
   ) {}
 
   private context(kind: RestrictionKind, actor: Actor): PlanContext {
-    return { policy: this.policies[kind], now: this.clock.now(), newId: uuidv7, actor };
+    return { policy: this.policies[kind], now: this.clock.now(), newId, actor };
   }
 
   private async mutate(iin: string, kind: RestrictionKind, plan: (current: Restriction | null) => Mutation): Promise<Mutation> {

@@ -6,18 +6,22 @@ interface Pending<T> {
 
 /**
  * Groups the writes of every request that arrived in one event-loop tick into one
- * transaction. Each caller's promise settles only after that transaction has committed
- * (or failed), so nothing is acknowledged before it is durable, and one flush to disk
- * carries the whole batch. A failed commit rejects every write in it.
+ * transaction. Each caller's promise settles only after that transaction is durable (or has
+ * failed), so nothing is acknowledged before it is on disk, and one flush to disk carries the
+ * whole batch. A failed commit rejects every write in it.
+ *
+ * Up to `maxInFlight` batches may be committing at once: while one waits for its flush to
+ * disk, the next tick's batch is already written, so the event loop never idles on the disk.
  */
 export class GroupCommit<T> {
   private queue: Pending<T>[] = [];
   private scheduled = false;
-  private running: Promise<void> | null = null;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly commit: (items: T[]) => Promise<void>,
-    private readonly maxBatch = 4096,
+    private readonly options: { maxBatch?: number; maxInFlight?: number } = {},
   ) {}
 
   enqueue(item: T): Promise<void> {
@@ -28,35 +32,47 @@ export class GroupCommit<T> {
   }
 
   /** Resolves once everything enqueued so far has been committed or has failed. */
-  async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.running !== null || this.scheduled) {
-      if (this.running) await this.running;
-      else await new Promise<void>((r) => setImmediate(r));
-    }
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running !== null) return;
+    if (this.scheduled || this.inFlight >= (this.options.maxInFlight ?? 1)) return;
     this.scheduled = true;
     // setImmediate runs after the I/O callbacks of this tick, so every request read in it joins the batch.
     setImmediate(() => {
       this.scheduled = false;
-      this.running = this.flush().finally(() => {
-        this.running = null;
-        if (this.queue.length > 0) this.schedule();
-      });
+      this.flush();
     });
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, this.maxBatch);
-    if (batch.length === 0) return;
+  private flush(): void {
+    const batch = this.queue.splice(0, this.options.maxBatch ?? 4096);
+    if (batch.length === 0) return this.settleIdle();
+    this.inFlight++;
+    let committed: Promise<void>;
     try {
-      await this.commit(batch.map((p) => p.item));
+      committed = this.commit(batch.map((p) => p.item));
     } catch (e) {
-      for (const p of batch) p.reject(e);
-      return;
+      committed = Promise.reject(e);
     }
-    for (const p of batch) p.resolve();
+    committed.then(
+      () => this.finish(batch, null),
+      (e: unknown) => this.finish(batch, e ?? new Error('commit failed')),
+    );
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  private finish(batch: Pending<T>[], error: unknown): void {
+    this.inFlight--;
+    for (const p of batch) error === null ? p.resolve() : p.reject(error);
+    if (this.queue.length > 0) this.schedule();
+    else this.settleIdle();
+  }
+
+  private settleIdle(): void {
+    if (this.queue.length > 0 || this.inFlight > 0 || this.scheduled) return;
+    for (const resolve of this.idle.splice(0)) resolve();
   }
 }

@@ -20,12 +20,8 @@ export interface LenderRepository {
   replaceKey(id: string, keyHash: Buffer, keyPrefix: string): Promise<boolean>;
 }
 
-/** What a check needs to know, read in one go. */
-export interface CheckView {
-  ban: (BanTerms & { id: string; version: number }) | null;
-  /** The checking lender's exemptions from that ban that have not ended by the instant asked about. */
-  exemptions: Interval[];
-}
+/** The terms of a citizen's latest ban that a check needs, with the version that decided it. */
+export type CurrentBan = BanTerms & { id: string; version: number };
 
 export interface RestrictionRepository {
   /**
@@ -41,7 +37,10 @@ export interface RestrictionRepository {
   latest(citizenKey: CitizenKey, kind: RestrictionKind): Promise<Restriction | null>;
   exemptions(restrictionId: string): Promise<Exemption[]>;
   history(citizenKey: CitizenKey): Promise<RestrictionEvent[]>;
-  checkView(citizenKey: CitizenKey, kind: RestrictionKind, lenderId: string, at: Date): Promise<CheckView>;
+  /** The hot path: one indexed read of the citizen's latest ban of this kind. */
+  currentBan(citizenKey: CitizenKey, kind: RestrictionKind): Promise<CurrentBan | null>;
+  /** This lender's exemptions from that ban that have not ended by `at`. */
+  lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]>;
 }
 
 export interface CheckRepository {

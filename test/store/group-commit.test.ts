@@ -52,9 +52,12 @@ describe('GroupCommit', () => {
 
   it('caps a batch and drains the rest', async () => {
     const sizes: number[] = [];
-    const writer = new GroupCommit<number>(async (items) => {
-      sizes.push(items.length);
-    }, 4);
+    const writer = new GroupCommit<number>(
+      async (items) => {
+        sizes.push(items.length);
+      },
+      { maxBatch: 4 },
+    );
     for (let i = 0; i < 10; i++) void writer.enqueue(i);
     await writer.drain();
     assert.deepEqual(sizes, [4, 4, 2]);

@@ -36,7 +36,10 @@ export const MIGRATIONS: readonly string[] = [
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL
   ) STRICT;
-  CREATE INDEX restrictions_by_citizen ON restrictions (citizen_key, kind, seq);
+  -- Covering the check path: a check reads one index entry and never the table.
+  CREATE INDEX restrictions_by_citizen ON restrictions (
+    citizen_key, kind, seq, id, version, lender_types, channels, starts_at, ends_at, lift_effective_at
+  );
 
   -- Every version of every ban, and who made it.
   CREATE TABLE restriction_events (
