@@ -49,7 +49,10 @@ export class GroupCommit<T> {
 
   private flush(): void {
     const batch = this.queue.splice(0, this.options.maxBatch ?? 4096);
-    if (batch.length === 0) return this.settleIdle();
+    if (batch.length === 0) {
+      this.settleIdle();
+      return;
+    }
     this.inFlight++;
     let committed: Promise<void>;
     try {
@@ -66,7 +69,10 @@ export class GroupCommit<T> {
 
   private finish(batch: Pending<T>[], error: unknown): void {
     this.inFlight--;
-    for (const p of batch) error === null ? p.resolve() : p.reject(error);
+    for (const p of batch) {
+      if (error === null) p.resolve();
+      else p.reject(error);
+    }
     if (this.queue.length > 0) this.schedule();
     else this.settleIdle();
   }
