@@ -72,7 +72,12 @@ export async function seedRegistry(file: string, bans: number, sampleSize: numbe
   try {
     await store.bindPepper(pepperFingerprint(pepper));
     const config = loadConfig({ DATABASE_URL: file, LOG_LEVEL: 'silent' });
-    const services = createServices({ config, store, clock: systemClock, secrets: { pepper } });
+    const services = createServices({
+      config,
+      store,
+      clock: systemClock,
+      secrets: { pepper, sessionSecret: randomBytes(32), devIdp: null },
+    });
     const bank = await services.lenders.register({ name: 'Bench Bank JSC', bin: demoBin('99014000001'), type: 'bank' });
     const mfo = await services.lenders.register({ name: 'Bench Microfinance LLP', bin: demoBin('99024000002'), type: 'mfo' });
 

@@ -4,10 +4,14 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { checkRoutes } from './checks/check.routes.js';
+import { ConfigError } from './config.js';
+import { demoCitizenPlans } from './demo/seed.js';
 import { healthRoutes } from './health/health.routes.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { ErrorSchema } from './http/schemas.js';
+import { createDevProvider, registerDevIdp } from './idp/dev-idp.js';
 import { loggerOptions } from './logger.js';
+import { registerPortal } from './portal/portal.plugin.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -55,5 +59,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { store: services.store });
   await app.register(checkRoutes, { services, rateLimitPerMinute: config.rateLimitPerMinute });
+
+  if (config.portal.devIdp) {
+    if (services.secrets.devIdp === null)
+      throw new ConfigError('The development identity provider needs its keys from the secrets file');
+    const provider = createDevProvider(config, services.secrets.devIdp);
+    const citizens = demoCitizenPlans().map((c) => ({ label: c.label, iin: c.iin }));
+    await registerDevIdp(app, provider, citizens);
+  }
+  await registerPortal(app, { services });
   return app;
 }

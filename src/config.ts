@@ -12,9 +12,31 @@ export interface Config {
   logLevel: string;
   /** The pepper from configuration; when absent outside production it lives in a file beside the database. */
   pepper: Buffer | null;
+  /** Signs session cookies; like the pepper, from configuration or the secrets file. */
+  sessionSecret: Buffer | null;
   /** How long a lender's key lookup may be served from memory; bounds how late a revocation bites. */
   lenderCacheMs: number;
   policies: Policies;
+  /** The citizen portal and mobile API: OpenID Connect sign-in and sessions. */
+  portal: {
+    /** The URL citizens reach this service at; redirect URIs and the development provider's issuer derive from it. */
+    publicUrl: string;
+    /** The development identity provider (oidc-provider) served at /dev-idp; never in production. */
+    devIdp: boolean;
+    oidc: {
+      issuer: string;
+      clientId: string;
+      /** null: the development provider's own client, whose secret lives with the other secrets. */
+      clientSecret: string | null;
+      /** The ID-token / userinfo claim that carries the citizen's IIN. */
+      iinClaim: string;
+      /** The audience an access token for the mobile API must carry. */
+      apiAudience: string;
+    };
+    sessionIdleMinutes: number;
+    /** Cookies get the Secure flag when the public URL is https. */
+    secureCookies: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -55,36 +77,53 @@ export function parseDatabaseUrl(raw: string | undefined, cwd = process.cwd()): 
   return { kind: 'sqlite', path: path.resolve(cwd, raw) };
 }
 
-function pepperFrom(raw: string | undefined): Buffer | null {
+function pepperFrom(raw: string | undefined, name: string): Buffer | null {
   if (raw === undefined || raw === '') return null;
   const buf = /^[0-9a-f]+$/i.test(raw) && raw.length % 2 === 0 ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (buf.length < 32) throw new ConfigError('TYIYM_PEPPER must hold at least 32 random bytes (hex or base64)');
+  if (buf.length < 32) throw new ConfigError(`${name} must hold at least 32 random bytes (hex or base64)`);
   return buf;
 }
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): Readonly<Config> {
+/** What a command says over the environment: --port/--host, and the demo's default of the development provider. */
+export interface ConfigOverrides {
+  port?: number;
+  host?: string;
+  devIdpByDefault?: boolean;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd(), overrides: ConfigOverrides = {}): Readonly<Config> {
   const production = env.NODE_ENV === 'production' || env.TYIYM_ENV === 'production';
-  const pepper = pepperFrom(env.TYIYM_PEPPER);
+  const pepper = pepperFrom(env.TYIYM_PEPPER, 'TYIYM_PEPPER');
   if (production && pepper === null) {
     throw new ConfigError('In production TYIYM_PEPPER must be set; refusing to start without it');
   }
+  const sessionSecret = pepperFrom(env.TYIYM_SESSION_SECRET, 'TYIYM_SESSION_SECRET');
   let liftDelay: LiftDelay;
   try {
     liftDelay = parseLiftDelay(env.LIFT_DELAY ?? '0');
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
+  const port = overrides.port ?? int(env, 'PORT', 8080, 0, 65535);
+  const host = overrides.host ?? (env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1');
+  const publicUrl = (
+    env.PUBLIC_URL && env.PUBLIC_URL !== '' ? env.PUBLIC_URL : `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  ).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`PUBLIC_URL must be an http(s) URL, not "${publicUrl}"`);
+  const devIdp = bool(env, 'DEV_IDP', overrides.devIdpByDefault ?? false);
+  if (production && devIdp) {
+    throw new ConfigError('DEV_IDP is on: the development identity provider must never run in production; refusing to start');
+  }
+  const issuer =
+    env.OIDC_ISSUER && env.OIDC_ISSUER !== '' ? env.OIDC_ISSUER.replace(/\/+$/, '') : devIdp ? `${publicUrl}/dev-idp` : '';
   const config: Config = {
     production,
     database: parseDatabaseUrl(env.DATABASE_URL, cwd),
-    http: {
-      host: env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1',
-      port: int(env, 'PORT', 8080, 0, 65535),
-      bodyLimit: 16 * 1024,
-    },
+    http: { host, port, bodyLimit: 16 * 1024 },
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
     logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',
     pepper,
+    sessionSecret,
     lenderCacheMs: int(env, 'LENDER_CACHE_MS', 500, 0, 1000),
     policies: {
       loan: loanPolicy({
@@ -94,11 +133,34 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Readonl
         maxExemptionHours: int(env, 'EXEMPTION_MAX_HOURS', 72, 1, 24 * 30),
       }),
     },
+    portal: {
+      publicUrl,
+      devIdp,
+      oidc: {
+        issuer,
+        clientId: env.OIDC_CLIENT_ID && env.OIDC_CLIENT_ID !== '' ? env.OIDC_CLIENT_ID : 'tyiym-portal',
+        clientSecret: env.OIDC_CLIENT_SECRET && env.OIDC_CLIENT_SECRET !== '' ? env.OIDC_CLIENT_SECRET : null,
+        iinClaim: env.OIDC_IIN_CLAIM && env.OIDC_IIN_CLAIM !== '' ? env.OIDC_IIN_CLAIM : 'iin',
+        // RFC 8707 resource indicators are absolute URIs.
+        apiAudience: env.OIDC_API_AUDIENCE && env.OIDC_API_AUDIENCE !== '' ? env.OIDC_API_AUDIENCE : 'urn:tyiym:api',
+      },
+      sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
+      secureCookies: publicUrl.startsWith('https://'),
+    },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
   return deepFreeze(config);
+}
+
+/** What serving needs beyond the CLI: in production, the session secret and a real identity provider. */
+export function assertServable(config: Readonly<Config>): void {
+  if (!config.production) return;
+  if (config.sessionSecret === null) throw new ConfigError('In production TYIYM_SESSION_SECRET must be set; refusing to start without it');
+  if (config.portal.oidc.issuer === '') throw new ConfigError('In production OIDC_ISSUER must name the identity provider');
+  if (config.portal.oidc.clientSecret === null) throw new ConfigError('In production OIDC_CLIENT_SECRET must be set');
+  if (!config.portal.publicUrl.startsWith('https://')) throw new ConfigError('In production PUBLIC_URL must be https');
 }
 
 function deepFreeze<T>(o: T): T {

@@ -1,58 +1,95 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 
 export interface Secrets {
+  /** The key of the citizen key: HMAC-SHA-256(pepper, IIN). */
   pepper: Buffer;
+  /** Signs the portal's session cookies. */
+  sessionSecret: Buffer;
+  /** The development identity provider's own keys; only in the embedded default. */
+  devIdp: { clientSecret: string; signingJwk: Record<string, unknown> } | null;
 }
 
 interface SecretsFile {
   pepper: string;
+  sessionSecret?: string;
+  devIdpClientSecret?: string;
+  devIdpSigningJwk?: Record<string, unknown>;
 }
 
 export function secretsPathFor(databasePath: string): string {
   return path.join(path.dirname(databasePath), 'tyiym.secrets.json');
 }
 
+const hex32 = () => randomBytes(32).toString('hex');
+
+function writeAtomically(file: string, content: SecretsFile, exclusive: boolean): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  const fd = fs.openSync(tmp, 'r');
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  try {
+    // link() is atomic and fails if the file exists, so two processes starting at once agree on one pepper.
+    if (exclusive) fs.linkSync(tmp, file);
+    else fs.renameSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function newDevIdpJwk(): Record<string, unknown> {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid: `dev-${randomBytes(4).toString('hex')}`, use: 'sig', alg: 'RS256' };
+}
+
 /**
  * The secrets: from configuration when given (always in production); otherwise, for the
  * embedded default, from a file beside the database that is created on first start,
- * readable by its owner only.
+ * readable by its owner only. Secrets added by a later version are added to an older file.
  */
 export function loadSecrets(config: Config): Secrets {
-  if (config.pepper !== null) return { pepper: config.pepper };
-  if (config.production) throw new ConfigError('In production TYIYM_PEPPER must be set');
+  if (config.production) {
+    if (config.pepper === null) throw new ConfigError('In production TYIYM_PEPPER must be set');
+    // The CLI signs no sessions; serving checks that a real session secret is configured (assertServable).
+    return { pepper: config.pepper, sessionSecret: config.sessionSecret ?? randomBytes(32), devIdp: null };
+  }
   if (config.database.kind !== 'sqlite') {
-    throw new ConfigError('TYIYM_PEPPER must be set when the database is not an embedded SQLite file');
+    throw new ConfigError('TYIYM_PEPPER and TYIYM_SESSION_SECRET must be set when the database is not an embedded SQLite file');
   }
   const file = secretsPathFor(config.database.path);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  if (!fs.existsSync(file)) {
-    const fresh: SecretsFile = { pepper: randomBytes(32).toString('hex') };
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
-    const fd = fs.openSync(tmp, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    try {
-      // link() is atomic and fails if the file exists, so two processes starting at once agree on one pepper.
-      fs.linkSync(tmp, file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      fs.unlinkSync(tmp);
-    }
-  }
+  if (!fs.existsSync(file)) writeAtomically(file, { pepper: hex32() }, true);
   const mode = fs.statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     throw new ConfigError(`${file} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it`);
   }
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SecretsFile>;
-  const pepper = Buffer.from(parsed.pepper ?? '', 'hex');
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as SecretsFile;
+  if (!stored.sessionSecret || !stored.devIdpClientSecret || !stored.devIdpSigningJwk) {
+    writeAtomically(
+      file,
+      {
+        ...stored,
+        sessionSecret: stored.sessionSecret ?? hex32(),
+        devIdpClientSecret: stored.devIdpClientSecret ?? hex32(),
+        devIdpSigningJwk: stored.devIdpSigningJwk ?? newDevIdpJwk(),
+      },
+      false,
+    );
+    return loadSecrets(config);
+  }
+  const pepper = Buffer.from(stored.pepper ?? '', 'hex');
   if (pepper.length < 32) throw new ConfigError(`${file} holds no valid pepper`);
-  return { pepper };
+  return {
+    pepper: config.pepper ?? pepper,
+    sessionSecret: config.sessionSecret ?? Buffer.from(stored.sessionSecret, 'hex'),
+    devIdp: { clientSecret: stored.devIdpClientSecret, signingJwk: stored.devIdpSigningJwk },
+  };
 }
 
 /** A value that identifies the pepper without revealing it, so a store can refuse the wrong one. */

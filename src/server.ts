@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { assertServable, type Config } from './config.js';
 import { closeRuntime, openRuntime } from './runtime.js';
 import type { Services } from './services.js';
 
@@ -13,6 +13,7 @@ export interface RunningServer {
 
 /** Opens the registry, listens, and shuts down gracefully on SIGINT/SIGTERM. */
 export async function startServer(config: Readonly<Config>, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+  assertServable(config);
   const services = await openRuntime(config);
   const app = await buildApp(services);
   let closing: Promise<void> | null = null;

@@ -16,6 +16,7 @@ export function createServices(deps: { config: Readonly<Config>; store: Store; c
   const lenders = new LenderService(store.lenders, clock, config.lenderCacheMs);
   return {
     config,
+    secrets,
     store,
     clock,
     checkWriter,

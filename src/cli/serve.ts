@@ -20,9 +20,9 @@ const port = (value: string): number => {
   return n;
 };
 
-function configWith(o: ServeOptions): Readonly<Config> {
-  const base = loadConfig();
-  return { ...base, http: { ...base.http, port: o.port ?? base.http.port, host: o.host ?? base.http.host } };
+function configWith(o: ServeOptions, devIdpByDefault = false): Readonly<Config> {
+  // --port and --host act like PORT and HOST, so the public URL and sign-in redirects follow them.
+  return loadConfig(undefined, undefined, { port: o.port, host: o.host, devIdpByDefault });
 }
 
 function printDemo(demo: DemoData, url: string): void {
@@ -71,7 +71,8 @@ export function registerServeCommands(program: Command): void {
     .option('--host <h>', 'interface to listen on (default: HOST or 127.0.0.1)')
     .action((o: ServeOptions) =>
       run(async () => {
-        const config = configWith(o);
+        // The demo brings its own development identity provider unless DEV_IDP says otherwise.
+        const config = configWith(o, true);
         const seeding = await openRuntime(config);
         let demo: DemoData | null = null;
         try {

@@ -1,6 +1,6 @@
 import type { CheckWithLender } from '../checks/check.js';
 import type { Clock } from '../clock.js';
-import { identifyCitizen } from '../identity/citizen.js';
+import { type Citizen, identifyCitizen } from '../identity/citizen.js';
 import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
 import type { LenderService } from '../lenders/lender.service.js';
@@ -24,6 +24,9 @@ export interface RestrictionView extends Restriction {
   openExemptions: (Exemption & { lender: Pick<Lender, 'id' | 'name' | 'bin' | 'type'> })[];
 }
 
+/** A citizen named by their IIN (the CLI, a service centre) or already identified (a signed-in session). */
+export type CitizenRef = string | Citizen;
+
 export interface CitizenRecord {
   restriction: RestrictionView | null;
   history: RestrictionEvent[];
@@ -44,46 +47,54 @@ export class RestrictionService {
     return { policy: this.policies[kind], now: this.clock.now(), newId, actor };
   }
 
-  private async mutate(iin: string, kind: RestrictionKind, plan: (current: Restriction | null) => Mutation): Promise<Mutation> {
-    const citizen = identifyCitizen(this.pepper, iin);
+  private citizen(who: CitizenRef): Citizen {
+    return typeof who === 'string' ? identifyCitizen(this.pepper, who) : who;
+  }
+
+  private async mutate(
+    who: CitizenRef,
+    kind: RestrictionKind,
+    plan: (current: Restriction | null) => Mutation,
+  ): Promise<Mutation> {
+    const citizen = this.citizen(who);
     return this.store.restrictions.mutate(citizen.key, kind, citizen.facts, plan);
   }
 
   place(
-    iin: string,
+    who: CitizenRef,
     request: { scope?: Partial<Scope>; term: TermRequest },
     actor: Actor,
     kind: RestrictionKind = 'loan',
   ): Promise<Mutation> {
     const ctx = this.context(kind, actor);
-    return this.mutate(iin, kind, (current) => planPlace(current, request, ctx));
+    return this.mutate(who, kind, (current) => planPlace(current, request, ctx));
   }
 
-  lift(iin: string, actor: Actor, kind: RestrictionKind = 'loan'): Promise<Mutation> {
+  lift(who: CitizenRef, actor: Actor, kind: RestrictionKind = 'loan'): Promise<Mutation> {
     const ctx = this.context(kind, actor);
-    return this.mutate(iin, kind, (current) => planLift(current, ctx));
+    return this.mutate(who, kind, (current) => planLift(current, ctx));
   }
 
-  cancelLift(iin: string, actor: Actor, kind: RestrictionKind = 'loan'): Promise<Mutation> {
+  cancelLift(who: CitizenRef, actor: Actor, kind: RestrictionKind = 'loan'): Promise<Mutation> {
     const ctx = this.context(kind, actor);
-    return this.mutate(iin, kind, (current) => planCancelLift(current, ctx));
+    return this.mutate(who, kind, (current) => planCancelLift(current, ctx));
   }
 
   async exempt(
-    iin: string,
+    who: CitizenRef,
     request: { lenderBin: string; hours: number },
     actor: Actor,
     kind: RestrictionKind = 'loan',
   ): Promise<Mutation> {
-    identifyCitizen(this.pepper, iin); // an invalid IIN is reported before an unknown lender
+    const citizen = this.citizen(who); // an invalid IIN is reported before an unknown lender
     const lender = await this.lenders.activeByBin(request.lenderBin);
     const ctx = this.context(kind, actor);
-    return this.mutate(iin, kind, (current) => planExemption(current, { lenderId: lender.id, hours: request.hours }, ctx));
+    return this.mutate(citizen, kind, (current) => planExemption(current, { lenderId: lender.id, hours: request.hours }, ctx));
   }
 
   /** Everything the registry holds on one citizen: the ban in force, its history, and every check. */
-  async record(iin: string, kind: RestrictionKind = 'loan'): Promise<CitizenRecord> {
-    const citizen = identifyCitizen(this.pepper, iin);
+  async record(who: CitizenRef, kind: RestrictionKind = 'loan'): Promise<CitizenRecord> {
+    const citizen = this.citizen(who);
     const now = this.clock.now();
     const [latest, history, checks] = await Promise.all([
       this.store.restrictions.latest(citizen.key, kind),

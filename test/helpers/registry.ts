@@ -31,7 +31,12 @@ export async function openTestRegistry(
   const config: Config = { ...base, policies: { ...base.policies, ...options.policies } };
   const clock = new ManualClock(options.now ?? '2026-03-10T06:00:00Z');
   const store = openSqliteStore(dbPath);
-  const services = createServices({ config, store, clock, secrets: { pepper: TEST_PEPPER } });
+  const services = createServices({
+    config,
+    store,
+    clock,
+    secrets: { pepper: TEST_PEPPER, sessionSecret: Buffer.alloc(32, 8), devIdp: null },
+  });
   return {
     services,
     clock,

@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifySession from '@fastify/session';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import type { FastifyInstance } from 'fastify';
+import nunjucks from 'nunjucks';
+import type { Services } from '../services.js';
+import { OidcClient } from './auth/oidc-client.js';
+import { isLang, type Lang, negotiateLang, type Translator, translator } from './i18n.js';
+import { PAGES } from './pages/index.js';
+import { render, VIEWS_DIR } from './render.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+// The compiled stylesheet and script come from the build (scripts/build-assets.mjs).
+const PUBLIC_DIR = here('../../dist/public/');
+const GOVUK_DIR = here('../../node_modules/govuk-frontend/dist/');
+const FONTS_DIR = here('../../node_modules/@fontsource/noto-sans/files/');
+
+export interface PortalOptions {
+  services: Services;
+}
+
+/**
+ * The citizen portal: server-rendered GOV.UK-style pages in Kazakh, Russian and English,
+ * with sessions, CSRF tokens on every form and a strict Content Security Policy. Each
+ * journey registers its own routes (portal/pages/).
+ */
+export async function registerPortal(app: FastifyInstance, { services }: PortalOptions): Promise<void> {
+  const { config, secrets } = services;
+  const portal = config.portal;
+  app.decorate('portalDevIdp', portal.devIdp);
+  app.decorate('oidcClient', new OidcClient(portal, portal.oidc.clientSecret ?? secrets.devIdp?.clientSecret ?? null));
+
+  // Assets: our stylesheet and script, GOV.UK Frontend's script and images, and the font.
+  if (!fs.existsSync(`${PUBLIC_DIR}app.css`)) app.log.warn('dist/public/app.css is missing: run npm run build');
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/assets/', index: false, wildcard: false });
+  await app.register(fastifyStatic, { root: `${GOVUK_DIR}govuk/`, prefix: '/assets/govuk/', decorateReply: false, index: false });
+  await app.register(fastifyStatic, { root: FONTS_DIR, prefix: '/assets/fonts/', decorateReply: false, index: false });
+
+  await app.register(async (scope) => {
+    await scope.register(fastifyFormbody);
+    await scope.register(fastifyCookie);
+    await scope.register(fastifySession, {
+      secret: secrets.sessionSecret.toString('hex'),
+      cookieName: 'tyiym_session',
+      saveUninitialized: false,
+      rolling: true,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: portal.secureCookies,
+        path: '/',
+        // Idle timeout: every request pushes the expiry on (rolling); a quiet session ends.
+        maxAge: portal.sessionIdleMinutes * 60_000,
+      },
+    });
+    await scope.register(fastifyCsrf, {
+      sessionPlugin: '@fastify/session',
+      getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
+    });
+    const issuerOrigin = portal.oidc.issuer === '' ? [] : [new URL(portal.oidc.issuer).origin];
+    await scope.register(fastifyHelmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          frameAncestors: ["'none'"],
+          // Sign-in and sign-out leave for the identity provider after a form post.
+          formAction: ["'self'", ...issuerOrigin],
+          upgradeInsecureRequests: portal.secureCookies ? [] : null,
+        },
+      },
+      strictTransportSecurity: portal.secureCookies,
+    });
+    const env = nunjucks.configure([VIEWS_DIR, GOVUK_DIR], { autoescape: true, noCache: false });
+    await scope.register(fastifyView, { engine: { nunjucks }, templates: [VIEWS_DIR, GOVUK_DIR], options: { env } });
+
+    scope.decorateRequest('tr', null as unknown as Translator);
+    scope.addHook('onRequest', async (request, reply) => {
+      // ?lang= switches and is remembered in a cookie; otherwise the cookie, else the browser's preference.
+      const asked = (request.query as { lang?: string } | undefined)?.lang;
+      let lang: Lang;
+      if (isLang(asked)) {
+        lang = asked;
+        reply.setCookie('lang', lang, {
+          path: '/',
+          sameSite: 'lax',
+          httpOnly: true,
+          secure: portal.secureCookies,
+          maxAge: 365 * 86_400,
+        });
+      } else {
+        const remembered = request.cookies.lang;
+        lang = isLang(remembered) ? remembered : negotiateLang(request.headers['accept-language']);
+      }
+      request.tr = translator(lang);
+    });
+    scope.setErrorHandler(async (error, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 500) request.log.error({ err: error }, 'portal error');
+      const code = (error as { code?: string }).code;
+      const key =
+        code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET'
+          ? 'errors.csrf'
+          : status === 404
+            ? 'errors.notFound'
+            : 'errors.generic';
+      if (!request.tr) request.tr = translator(negotiateLang(request.headers['accept-language']));
+      reply.code(code?.startsWith('FST_CSRF') ? 403 : status >= 400 && status < 600 ? status : 500);
+      return render(request, reply, 'error.njk', { pageTitle: request.tr.t(`${key}.title`), messageKey: key });
+    });
+
+    for (const register of PAGES) await register(scope, services);
+  });
+}
