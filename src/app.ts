@@ -11,12 +11,16 @@ import { installErrorHandler } from './http/error-handler.js';
 import { ErrorSchema } from './http/schemas.js';
 import { createDevProvider, registerDevIdp } from './idp/dev-idp.js';
 import { loggerOptions } from './logger.js';
+import { type AccessTokenVerifier, remoteAccessTokenVerifier } from './me/access-token.js';
+import { meRoutes } from './me/me.routes.js';
 import { registerPortal } from './portal/portal.plugin.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
   /** A pino logger to use, or false for none; by default one is built at the configured level. */
   logger?: FastifyBaseLogger | false;
+  /** How the mobile API checks citizens' access tokens; by default against the configured issuer's keys. */
+  verifier?: AccessTokenVerifier;
 }
 
 /** Builds the HTTP app from its services. It never listens: server.ts does that. */
@@ -49,7 +53,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
           "The registry of citizens' voluntary bans on new loans and microloans. Lenders call POST /v1/checks before every loan.",
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'The lender’s API key' } },
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'The lender’s API key' },
+          citizenToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An OpenID Connect access token from the citizen identity provider',
+          },
+        },
       },
     },
   });
@@ -59,6 +71,20 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { store: services.store });
   await app.register(checkRoutes, { services, rateLimitPerMinute: config.rateLimitPerMinute });
+
+  // The mobile app's API, when there is an identity provider to check its tokens against.
+  const { oidc } = config.portal;
+  const verifier =
+    options.verifier ??
+    (oidc.issuer === ''
+      ? null
+      : remoteAccessTokenVerifier({
+          issuer: oidc.issuer,
+          audience: oidc.apiAudience,
+          iinClaim: oidc.iinClaim,
+          pepper: services.secrets.pepper,
+        }));
+  if (verifier !== null) await app.register(meRoutes, { services, verifier });
 
   if (config.portal.devIdp) {
     if (services.secrets.devIdp === null)
