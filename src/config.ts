@@ -114,8 +114,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
   if (production && devIdp) {
     throw new ConfigError('DEV_IDP is on: the development identity provider must never run in production; refusing to start');
   }
-  const issuer =
-    env.OIDC_ISSUER && env.OIDC_ISSUER !== '' ? env.OIDC_ISSUER.replace(/\/+$/, '') : devIdp ? `${publicUrl}/dev-idp` : '';
+  // Kept exactly as given: a token's iss must match the provider's issuer, trailing slash and all.
+  const issuer = env.OIDC_ISSUER && env.OIDC_ISSUER !== '' ? env.OIDC_ISSUER : devIdp ? `${publicUrl}/dev-idp` : '';
   const config: Config = {
     production,
     database: parseDatabaseUrl(env.DATABASE_URL, cwd),
