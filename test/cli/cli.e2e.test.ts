@@ -452,10 +452,10 @@ describe('tyiym serve', () => {
   let mfo: LenderAdded;
 
   before(async () => {
-    bank = await box.json<LenderAdded>(['lender', 'add', '--name', 'Serve Bank', '--bin', BANK_BIN, '--type', 'bank']);
+    bank = await box.addLender('Serve Bank', BANK_BIN, 'bank');
     server = await box.serve();
     // Registered while the server runs: the server must see it too.
-    mfo = await box.json<LenderAdded>(['lender', 'add', '--name', 'Serve Micro', '--bin', MFO_BIN, '--type', 'mfo']);
+    mfo = await box.addLender('Serve Micro', MFO_BIN, 'mfo');
   });
   after(() => box.cleanup());
 
@@ -503,7 +503,7 @@ describe('tyiym serve', () => {
   });
 
   test('a revoked key is refused within one second, and the other lender is unaffected', async () => {
-    const victim = await box.json<LenderAdded>(['lender', 'add', '--name', 'Revoked Bank', '--bin', OTHER_BIN, '--type', 'bank']);
+    const victim = await box.addLender('Revoked Bank', OTHER_BIN, 'bank');
     const body = { iin: IIN.b, channel: 'remote', reference: 'rev' };
     // Warm the server's key cache, so the revocation has to get past it.
     assert.equal((await postCheck(server.url, victim.apiKey, body)).status, 200);

@@ -35,26 +35,8 @@ describe('changing a ban from the CLI while the server answers checks', () => {
   let url = '';
 
   before(async () => {
-    bank = await box.json<LenderAdded>([
-      'lender',
-      'add',
-      '--name',
-      'Torn Bank',
-      '--bin',
-      demoBin('99014000001'),
-      '--type',
-      'bank',
-    ]);
-    mfo = await box.json<LenderAdded>([
-      'lender',
-      'add',
-      '--name',
-      'Torn Micro',
-      '--bin',
-      demoBin('99024000002'),
-      '--type',
-      'mfo',
-    ]);
+    bank = await box.addLender('Torn Bank', demoBin('99014000001'), 'bank');
+    mfo = await box.addLender('Torn Micro', demoBin('99024000002'), 'mfo');
     await box.json(['restriction', 'place', '--iin', IIN, ...SCOPE_A, '--indefinite', '--operator', OPERATOR]);
     url = (await box.serve()).url;
   });

@@ -280,6 +280,11 @@ export class Sandbox {
     return JSON.parse(r.stdout) as T;
   }
 
+  /** Registers a lender through the CLI and returns its id and API key. */
+  addLender(name: string, bin: string, type: 'bank' | 'mfo'): Promise<LenderAdded> {
+    return this.json<LenderAdded>(['lender', 'add', '--name', name, '--bin', bin, '--type', type]);
+  }
+
   async serve(options: { env?: Env; command?: 'serve' | 'demo' } = {}): Promise<ServerProcess> {
     const server = await startServer({ cwd: this.dir, env: { ...this.env, ...options.env }, command: options.command });
     this.servers.push(server);

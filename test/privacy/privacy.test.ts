@@ -91,26 +91,8 @@ describe('no IIN reaches the database files or the logs', () => {
   };
 
   before(async () => {
-    bank = await box.json<LenderAdded>([
-      'lender',
-      'add',
-      '--name',
-      'Privacy Bank',
-      '--bin',
-      demoBin('99014000001'),
-      '--type',
-      'bank',
-    ]);
-    mfo = await box.json<LenderAdded>([
-      'lender',
-      'add',
-      '--name',
-      'Privacy Micro',
-      '--bin',
-      demoBin('99024000002'),
-      '--type',
-      'mfo',
-    ]);
+    bank = await box.addLender('Privacy Bank', demoBin('99014000001'), 'bank');
+    mfo = await box.addLender('Privacy Micro', demoBin('99024000002'), 'mfo');
     pepper = Buffer.from((JSON.parse(fs.readFileSync(box.secretsPath, 'utf8')) as { pepper: string }).pepper, 'hex');
     assert.equal(pepper.length, 32);
 
