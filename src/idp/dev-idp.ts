@@ -181,7 +181,7 @@ export async function registerDevIdp(app: FastifyInstance, provider: Provider, d
         <ul class="govuk-list">${demoCitizens
           .map(
             (c) =>
-              `<li><form method="post" action="${DEV_IDP_PATH}/interaction/${escapeHtml(uid)}/login"><input type="hidden" name="iin" value="${c.iin}"><button class="govuk-button govuk-button--secondary govuk-!-margin-bottom-1" type="submit" aria-label="Sign in as ${escapeHtml(c.label)}, IIN ${c.iin}">${escapeHtml(c.label)} — ${c.iin}</button></form></li>`,
+              `<li><form method="post" action="${DEV_IDP_PATH}/interaction/${escapeHtml(uid)}/login"><input type="hidden" name="iin" value="${c.iin}"><button class="govuk-button govuk-button--secondary govuk-!-margin-bottom-1" type="submit">${escapeHtml(c.label)} — ${c.iin}</button></form></li>`,
           )
           .join('')}</ul>`,
       );

@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
 import nunjucks from 'nunjucks';
+import { errorBody } from '../errors.js';
 import type { Services } from '../services.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { isLang, type Lang, negotiateLang, type Translator, translator } from './i18n.js';
@@ -123,5 +124,13 @@ export async function registerPortal(app: FastifyInstance, { services }: PortalO
     });
 
     for (const register of PAGES) await register(scope, services);
+
+    // Any other page: a 404 in the citizen's language; API paths keep their JSON error.
+    scope.get('/*', { schema: { hide: true } }, async (request, reply) => {
+      if (/^\/(v1|log|openapi)\b/.test(request.url)) {
+        return reply.code(404).send(errorBody('not_found', `No route for GET ${request.url.split('?')[0]}.`));
+      }
+      return render(request, reply.code(404), 'error.njk', { pageTitle: request.tr.t('errors.notFound.title'), messageKey: 'errors.notFound' });
+    });
   });
 }

@@ -52,7 +52,7 @@ export const authPages: PageRoutes = async (app, services) => {
     return reply.redirect(expected.returnTo);
   });
 
-  app.post('/auth/logout', { schema: { hide: true }, onRequest: app.csrfProtection }, async (request, reply) => {
+  app.post('/auth/logout', { schema: { hide: true }, preHandler: app.csrfProtection }, async (request, reply) => {
     const providerLogout = await app.oidcClient.logoutUrl();
     await request.session.destroy();
     return reply.redirect(providerLogout ?? '/');

@@ -1,6 +1,7 @@
 import { daysLeft, lastDayOf } from '../../registry/term.js';
 import { type PageRoutes, render, signedIn } from '../render.js';
 import { describeScope } from './describe.js';
+import { noticeText, takeNotice } from './notice.js';
 
 /** The start page for visitors, and the status of the ban for a signed-in citizen. */
 export const statusPages: PageRoutes = async (app, services) => {
@@ -38,8 +39,10 @@ export const statusPages: PageRoutes = async (app, services) => {
           })),
         ]
       : [];
+    const notice = takeNotice(request);
     return render(request, reply, 'status.njk', {
       pageTitle: t('status.title'),
+      notice: notice === null ? null : noticeText(notice, request.tr),
       restriction: r,
       rows,
       liftAt: r?.liftEffectiveAt ? request.tr.dateTime(r.liftEffectiveAt) : null,

@@ -1,0 +1,109 @@
+import type { FastifyRequest } from 'fastify';
+import type { RestrictionEvent } from '../../registry/restriction.js';
+import type { Services } from '../../services.js';
+import { type PageRoutes, render, requireCitizen, signedIn } from '../render.js';
+import { describeActor, describeChannel, describeLenderType, describeScope, describeTerm } from './describe.js';
+
+/** One version of a ban in words. */
+function historyRow(e: RestrictionEvent, request: FastifyRequest, lenderName: (id: string) => string | undefined) {
+  const tr = request.tr;
+  let term = describeTerm(e.endsAt, tr);
+  if (e.action === 'lift_requested' && e.liftEffectiveAt !== null)
+    term = `${term}. ${tr.t('history.liftAt', { at: tr.dateTime(e.liftEffectiveAt) })}`;
+  let what = tr.t(`history.actions.${e.action}`);
+  if (e.exemption !== null) {
+    what = tr.t('history.exemption', {
+      lender: lenderName(e.exemption.lenderId) ?? '—',
+      until: tr.dateTime(e.exemption.endsAt),
+    });
+  }
+  return {
+    version: e.version,
+    what,
+    scope: describeScope(e.scope, tr),
+    term,
+    who: describeActor(e.actor, tr),
+    when: tr.dateTime(e.at),
+  };
+}
+
+async function lenderNames(services: Services): Promise<(id: string) => string | undefined> {
+  const names = new Map((await services.lenders.list()).map((l) => [l.id, l.name]));
+  return (id) => names.get(id);
+}
+
+/** What the registry holds on the signed-in citizen: every version of their ban, every check, a statement. */
+export const recordPages: PageRoutes = async (app, services) => {
+  const guarded = { schema: { hide: true }, onRequest: requireCitizen };
+
+  app.get('/history', guarded, async (request, reply) => {
+    const { history } = await services.restrictions.record(signedIn(request));
+    const name = await lenderNames(services);
+    // Newest first: what changed last is what a citizen comes to see.
+    const rows = [...history].reverse().map((e) => historyRow(e, request, name));
+    return render(request, reply, 'history.njk', { pageTitle: request.tr.t('history.title'), rows });
+  });
+
+  app.get('/checks', guarded, async (request, reply) => {
+    const tr = request.tr;
+    const { checks } = await services.restrictions.record(signedIn(request));
+    const rows = [...checks].reverse().map((c) => ({
+      restricted: c.restricted,
+      lender: c.lender.name,
+      bin: c.lender.bin,
+      type: describeLenderType(c.lender.type, tr),
+      when: tr.dateTime(c.checkedAt),
+      channel: describeChannel(c.channel, tr),
+      reference: c.reference,
+    }));
+    return render(request, reply, 'checks.njk', {
+      pageTitle: tr.t('checks.title'),
+      rows,
+      attempts: rows.filter((r) => r.restricted),
+    });
+  });
+
+  app.get('/statement', guarded, async (request, reply) => {
+    const tr = request.tr;
+    const { t } = tr;
+    const { restriction: r } = await services.restrictions.record(signedIn(request));
+    const now = services.clock.now();
+    const rows = r
+      ? [
+          { key: { text: t('statement.status') }, value: { text: t('statement.inForce') } },
+          { key: { text: t('statement.covers') }, value: { text: describeScope(r.scope, tr) } },
+          { key: { text: t('statement.term') }, value: { text: describeTerm(r.endsAt, tr) } },
+          { key: { text: t('statement.since') }, value: { text: tr.dateTime(r.startsAt) } },
+          { key: { text: t('statement.version') }, value: { text: String(r.version) } },
+          {
+            key: { text: t('statement.lift') },
+            value: {
+              text:
+                r.liftEffectiveAt === null
+                  ? t('statement.noLift')
+                  : t('statement.liftAt', { at: tr.dateTime(r.liftEffectiveAt) }),
+            },
+          },
+          {
+            key: { text: t('statement.exemptions') },
+            value: {
+              text:
+                r.openExemptions.length === 0
+                  ? t('statement.noExemptions')
+                  : r.openExemptions
+                      .map((e) =>
+                        t('statement.exemption', { lender: e.lender.name, bin: e.lender.bin, until: tr.dateTime(e.endsAt) }),
+                      )
+                      .join('; '),
+            },
+          },
+        ]
+      : [{ key: { text: t('statement.status') }, value: { text: t('statement.none') } }];
+    return render(request, reply, 'statement.njk', {
+      pageTitle: t('statement.title'),
+      rows,
+      generatedAt: tr.dateTime(now),
+      inForce: r !== null,
+    });
+  });
+};
