@@ -157,7 +157,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
 /** What serving needs beyond the CLI: in production, the session secret and a real identity provider. */
 export function assertServable(config: Readonly<Config>): void {
   if (!config.production) return;
-  if (config.sessionSecret === null) throw new ConfigError('In production TYIYM_SESSION_SECRET must be set; refusing to start without it');
+  if (config.sessionSecret === null)
+    throw new ConfigError('In production TYIYM_SESSION_SECRET must be set; refusing to start without it');
   if (config.portal.oidc.issuer === '') throw new ConfigError('In production OIDC_ISSUER must name the identity provider');
   if (config.portal.oidc.clientSecret === null) throw new ConfigError('In production OIDC_CLIENT_SECRET must be set');
   if (!config.portal.publicUrl.startsWith('https://')) throw new ConfigError('In production PUBLIC_URL must be https');

@@ -130,7 +130,10 @@ export async function registerPortal(app: FastifyInstance, { services }: PortalO
       if (/^\/(v1|log|openapi)\b/.test(request.url)) {
         return reply.code(404).send(errorBody('not_found', `No route for GET ${request.url.split('?')[0]}.`));
       }
-      return render(request, reply.code(404), 'error.njk', { pageTitle: request.tr.t('errors.notFound.title'), messageKey: 'errors.notFound' });
+      return render(request, reply.code(404), 'error.njk', {
+        pageTitle: request.tr.t('errors.notFound.title'),
+        messageKey: 'errors.notFound',
+      });
     });
   });
 }
