@@ -66,6 +66,7 @@ export async function render(
     csrfToken: reply.generateCsrf(),
     citizen: request.session.citizen ?? null,
     devIdp: request.server.portalDevIdp,
+    currentPath: request.url.split('?')[0],
   });
   return reply.type('text/html; charset=utf-8').send(html);
 }

@@ -33,6 +33,15 @@ const CONFIG_VARS = [
   'LOAN_MAX_TERM_MONTHS',
   'LOAN_ALLOW_INDEFINITE',
   'EXEMPTION_MAX_HOURS',
+  'PUBLIC_URL',
+  'DEV_IDP',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'OIDC_IIN_CLAIM',
+  'OIDC_API_AUDIENCE',
+  'SESSION_IDLE_MINUTES',
+  'TYIYM_SESSION_SECRET',
 ];
 
 export type Env = Record<string, string | undefined>;
