@@ -76,7 +76,7 @@ export async function seedRegistry(file: string, bans: number, sampleSize: numbe
       config,
       store,
       clock: systemClock,
-      secrets: { pepper, sessionSecret: randomBytes(32), devIdp: null },
+      secrets: { pepper, sessionSecret: randomBytes(32), devIdp: null, logKey: null },
     });
     const bank = await services.lenders.register({ name: 'Bench Bank JSC', bin: demoBin('99014000001'), type: 'bank' });
     const mfo = await services.lenders.register({ name: 'Bench Microfinance LLP', bin: demoBin('99024000002'), type: 'mfo' });

@@ -14,6 +14,8 @@ export interface Config {
   pepper: Buffer | null;
   /** Signs session cookies; like the pepper, from configuration or the secrets file. */
   sessionSecret: Buffer | null;
+  /** The transparency log: its origin line (also its key's name) and, in production, its Ed25519 key. */
+  log: { origin: string; key: string | null };
   /** How long a lender's key lookup may be served from memory; bounds how late a revocation bites. */
   lenderCacheMs: number;
   policies: Policies;
@@ -124,6 +126,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
     logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',
     pepper,
     sessionSecret,
+    log: {
+      origin: env.LOG_ORIGIN && env.LOG_ORIGIN !== '' ? env.LOG_ORIGIN : 'tyiym.kz/log',
+      key: env.TYIYM_LOG_KEY && env.TYIYM_LOG_KEY !== '' ? env.TYIYM_LOG_KEY : null,
+    },
     lenderCacheMs: int(env, 'LENDER_CACHE_MS', 500, 0, 1000),
     policies: {
       loan: loanPolicy({

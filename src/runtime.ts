@@ -15,6 +15,7 @@ export async function openRuntime(config: Readonly<Config>, clock: Clock = syste
     await store.close();
     throw e;
   }
+  if (secrets.logKey !== null) store.attachLog({ origin: config.log.origin, key: secrets.logKey });
   try {
     await store.bindPepper(pepperFingerprint(secrets.pepper));
   } catch (e) {

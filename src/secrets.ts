@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
+import { exportLogKeySeed, generateLogKey, type LogKey, loadLogKey } from './log/note.js';
 
 export interface Secrets {
   /** The key of the citizen key: HMAC-SHA-256(pepper, IIN). */
@@ -11,6 +12,8 @@ export interface Secrets {
   sessionSecret: Buffer;
   /** The development identity provider's own keys; only in the embedded default. */
   devIdp: { clientSecret: string; signingJwk: Record<string, unknown> } | null;
+  /** Signs the transparency log's checkpoints; null when not configured (only the CLI's reads work then). */
+  logKey: LogKey | null;
 }
 
 interface SecretsFile {
@@ -18,6 +21,7 @@ interface SecretsFile {
   sessionSecret?: string;
   devIdpClientSecret?: string;
   devIdpSigningJwk?: Record<string, unknown>;
+  logKeySeed?: string;
 }
 
 export function secretsPathFor(databasePath: string): string {
@@ -57,7 +61,8 @@ export function loadSecrets(config: Config): Secrets {
   if (config.production) {
     if (config.pepper === null) throw new ConfigError('In production TYIYM_PEPPER must be set');
     // The CLI signs no sessions; serving checks that a real session secret is configured (assertServable).
-    return { pepper: config.pepper, sessionSecret: config.sessionSecret ?? randomBytes(32), devIdp: null };
+    const logKey = config.log.key === null ? null : loadLogKey(config.log.origin, config.log.key);
+    return { pepper: config.pepper, sessionSecret: config.sessionSecret ?? randomBytes(32), devIdp: null, logKey };
   }
   if (config.database.kind !== 'sqlite') {
     throw new ConfigError('TYIYM_PEPPER and TYIYM_SESSION_SECRET must be set when the database is not an embedded SQLite file');
@@ -70,7 +75,7 @@ export function loadSecrets(config: Config): Secrets {
     throw new ConfigError(`${file} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it`);
   }
   const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as SecretsFile;
-  if (!stored.sessionSecret || !stored.devIdpClientSecret || !stored.devIdpSigningJwk) {
+  if (!stored.sessionSecret || !stored.devIdpClientSecret || !stored.devIdpSigningJwk || !stored.logKeySeed) {
     writeAtomically(
       file,
       {
@@ -78,6 +83,7 @@ export function loadSecrets(config: Config): Secrets {
         sessionSecret: stored.sessionSecret ?? hex32(),
         devIdpClientSecret: stored.devIdpClientSecret ?? hex32(),
         devIdpSigningJwk: stored.devIdpSigningJwk ?? newDevIdpJwk(),
+        logKeySeed: stored.logKeySeed ?? exportLogKeySeed(generateLogKey(config.log.origin)),
       },
       false,
     );
@@ -89,6 +95,7 @@ export function loadSecrets(config: Config): Secrets {
     pepper: config.pepper ?? pepper,
     sessionSecret: config.sessionSecret ?? Buffer.from(stored.sessionSecret, 'hex'),
     devIdp: { clientSecret: stored.devIdpClientSecret, signingJwk: stored.devIdpSigningJwk },
+    logKey: loadLogKey(config.log.origin, config.log.key ?? stored.logKeySeed),
   };
 }
 

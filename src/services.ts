@@ -1,18 +1,20 @@
-import type { CheckRecord } from './checks/check.js';
 import { CheckService } from './checks/check.service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { LenderService } from './lenders/lender.service.js';
+import { LogService } from './log/log.service.js';
+import type { Receipt } from './log/sequencer.js';
 import { RestrictionService } from './registry/restriction.service.js';
 import type { Secrets } from './secrets.js';
 import { GroupCommit } from './store/group-commit.js';
-import type { Store } from './store/store.js';
+import type { LoggedCheck, Store } from './store/store.js';
 
 /** Wires the services to one store, one clock and one set of secrets. */
 export function createServices(deps: { config: Readonly<Config>; store: Store; clock: Clock; secrets: Secrets }) {
   const { config, store, clock, secrets } = deps;
   // Several batches may wait on the disk at once; each is written in order and acknowledged once durable.
-  const checkWriter = new GroupCommit<CheckRecord>((batch) => store.checks.insertBatch(batch), { maxInFlight: 4 });
+  const checkWriter = new GroupCommit<LoggedCheck, Receipt>((batch) => store.checks.insertBatch(batch), { maxInFlight: 4 });
+  const log = new LogService(store.log, secrets.logKey?.verifierKey ?? null, config.log.origin);
   const lenders = new LenderService(store.lenders, clock, config.lenderCacheMs);
   return {
     config,
@@ -22,7 +24,8 @@ export function createServices(deps: { config: Readonly<Config>; store: Store; c
     checkWriter,
     lenders,
     restrictions: new RestrictionService(store, lenders, config.policies, clock, secrets.pepper),
-    checks: new CheckService(store, checkWriter, clock, secrets.pepper),
+    log,
+    checks: new CheckService(store, checkWriter, log, clock, secrets.pepper),
   };
 }
 

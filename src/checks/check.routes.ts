@@ -28,6 +28,12 @@ const CheckAnswer = Type.Object({
   checkedAt: Type.String({ format: 'date-time', description: 'The registry clock’s instant of the decision (UTC).' }),
   channel: ChannelSchema,
   reference: Type.String(),
+  logIndex: Type.Integer({ minimum: 0, description: 'The check’s index in the transparency log.' }),
+  entry: Type.String({ description: 'The log entry’s canonical bytes, base64; the receipt proves exactly these.' }),
+  receipt: Type.String({
+    description:
+      'A C2SP tlog-proof (index, inclusion proof, signed checkpoint). Keep it with the entry: verify it offline with tyiym/verify or `tyiym receipt verify`.',
+  }),
 });
 
 export interface CheckRoutesOptions {

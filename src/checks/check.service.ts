@@ -4,10 +4,13 @@ import { citizenKeyOf } from '../identity/citizen-key.js';
 import { validateIin } from '../identity/iin.js';
 import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
+import { checkEntry } from '../log/entries.js';
+import type { LogService } from '../log/log.service.js';
+import type { Receipt } from '../log/sequencer.js';
 import { type Channel, KIND_CHECKED_BY } from '../registry/policy.js';
 import { decideCheck } from '../registry/restriction.rules.js';
 import type { GroupCommit } from '../store/group-commit.js';
-import type { Store } from '../store/store.js';
+import type { LoggedCheck, Store } from '../store/store.js';
 import type { CheckRecord } from './check.js';
 
 export interface CheckAnswer {
@@ -16,15 +19,24 @@ export interface CheckAnswer {
   checkedAt: string;
   channel: Channel;
   reference: string;
+  /** Where the check stands in the transparency log. */
+  logIndex: number;
+  /** The log entry's canonical bytes (base64), which the receipt proves. */
+  entry: string;
+  /** A C2SP tlog-proof: the index, the inclusion proof and a signed checkpoint; verifiable offline. */
+  receipt: string;
 }
 
-export function answerOf(c: CheckRecord): CheckAnswer {
+export function answerOf(c: CheckRecord, r: Receipt): CheckAnswer {
   return {
     checkId: c.id,
     restricted: c.restricted,
     checkedAt: c.checkedAt.toISOString(),
     channel: c.channel,
     reference: c.reference,
+    logIndex: r.logIndex,
+    entry: r.entry.toString('base64'),
+    receipt: r.receipt,
   };
 }
 
@@ -32,7 +44,8 @@ export function answerOf(c: CheckRecord): CheckAnswer {
 export class CheckService {
   constructor(
     private readonly store: Store,
-    private readonly writer: GroupCommit<CheckRecord>,
+    private readonly writer: GroupCommit<LoggedCheck, Receipt>,
+    private readonly log: LogService,
     private readonly clock: Clock,
     private readonly pepper: Buffer,
   ) {}
@@ -65,18 +78,21 @@ export class CheckService {
       restrictionId: ban?.id ?? null,
       restrictionVersion: ban?.version ?? null,
     };
+    let receipt: Receipt;
     try {
-      await this.writer.enqueue(record);
+      receipt = await this.writer.enqueue({ record, entry: checkEntry(record, lender.type) });
     } catch (e) {
       throw new AppError('unavailable', undefined, { cause: e });
     }
-    return answerOf(record);
+    return answerOf(record, receipt);
   }
 
   /** A lender's own earlier check; anyone else's looks like no check at all. */
   async find(lender: Lender, checkId: string): Promise<CheckAnswer> {
     const c = await this.store.checks.findById(checkId);
-    if (c === null || c.lenderId !== lender.id) throw new AppError('not_found', 'No such check.');
-    return answerOf(c);
+    if (c === null || c.lenderId !== lender.id || c.logIndex === null || c.logIndex === undefined) {
+      throw new AppError('not_found', 'No such check.');
+    }
+    return answerOf(c, await this.log.receipt(c.logIndex));
   }
 }

@@ -14,6 +14,8 @@ export interface CheckRecord {
   /** The ban and version that decided the answer, kept as evidence; never shown to the lender. */
   restrictionId: string | null;
   restrictionVersion: number | null;
+  /** Its index in the transparency log, once recorded. */
+  logIndex?: number | null;
 }
 
 export interface CheckWithLender extends CheckRecord {

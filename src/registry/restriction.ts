@@ -47,6 +47,8 @@ export interface RestrictionEvent {
   exemption: { lenderId: string; endsAt: Date } | null;
   actor: Actor;
   at: Date;
+  /** Its index in the transparency log, once recorded. */
+  logIndex?: number | null;
 }
 
 /** The coarse facts kept for statistics; the only things derived from an IIN that reach disk. */

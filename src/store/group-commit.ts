@@ -1,6 +1,6 @@
-interface Pending<T> {
+interface Pending<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (e: unknown) => void;
 }
 
@@ -13,19 +13,20 @@ interface Pending<T> {
  * Up to `maxInFlight` batches may be committing at once: while one waits for its flush to
  * disk, the next tick's batch is already written, so the event loop never idles on the disk.
  */
-export class GroupCommit<T> {
-  private queue: Pending<T>[] = [];
+export class GroupCommit<T, R = void> {
+  private queue: Pending<T, R>[] = [];
   private scheduled = false;
   private inFlight = 0;
   private idle: (() => void)[] = [];
 
   constructor(
-    private readonly commit: (items: T[]) => Promise<void>,
+    /** Commits a batch and returns one result per item, in order. */
+    private readonly commit: (items: T[]) => Promise<R[]>,
     private readonly options: { maxBatch?: number; maxInFlight?: number } = {},
   ) {}
 
-  enqueue(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  enqueue(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();
     });
@@ -54,25 +55,25 @@ export class GroupCommit<T> {
       return;
     }
     this.inFlight++;
-    let committed: Promise<void>;
+    let committed: Promise<R[]>;
     try {
       committed = this.commit(batch.map((p) => p.item));
     } catch (e) {
       committed = Promise.reject(e);
     }
     committed.then(
-      () => this.finish(batch, null),
-      (e: unknown) => this.finish(batch, e ?? new Error('commit failed')),
+      (results) => this.finish(batch, null, results),
+      (e: unknown) => this.finish(batch, e ?? new Error('commit failed'), []),
     );
     if (this.queue.length > 0) this.schedule();
   }
 
-  private finish(batch: Pending<T>[], error: unknown): void {
+  private finish(batch: Pending<T, R>[], error: unknown, results: R[]): void {
     this.inFlight--;
-    for (const p of batch) {
-      if (error === null) p.resolve();
+    batch.forEach((p, i) => {
+      if (error === null) p.resolve(results[i] as R);
       else p.reject(error);
-    }
+    });
     if (this.queue.length > 0) this.schedule();
     else this.settleIdle();
   }

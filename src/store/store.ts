@@ -1,9 +1,12 @@
 import type { CheckRecord, CheckWithLender } from '../checks/check.js';
 import type { CitizenKey } from '../identity/citizen-key.js';
 import type { Lender } from '../lenders/lender.js';
+import type { NodeId } from '../log/merkle.js';
+import type { LogSigner, Receipt } from '../log/sequencer.js';
 import type { RestrictionKind } from '../registry/policy.js';
 import type { CitizenFacts, Exemption, Mutation, Restriction, RestrictionEvent } from '../registry/restriction.js';
 import type { BanTerms, Interval } from '../registry/restriction.rules.js';
+import type { CheckEntry } from '../verify/entry.js';
 
 /**
  * The contract every store implements. Methods are asynchronous so that a networked store
@@ -43,11 +46,32 @@ export interface RestrictionRepository {
   lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]>;
 }
 
+/** A check with the entry that records it in the transparency log. */
+export interface LoggedCheck {
+  record: CheckRecord;
+  entry: CheckEntry;
+}
+
 export interface CheckRepository {
-  /** Writes every record in one transaction; when it returns, all of them are durable. */
-  insertBatch(records: readonly CheckRecord[]): Promise<void>;
+  /**
+   * Writes every check and integrates its log entry in one transaction, signing one checkpoint
+   * for the batch; when it returns, all of it is durable, and each check has its receipt.
+   */
+  insertBatch(batch: readonly LoggedCheck[]): Promise<Receipt[]>;
   findById(id: string): Promise<CheckRecord | null>;
   listByCitizen(citizenKey: CitizenKey): Promise<CheckWithLender[]>;
+}
+
+/** The transparency log, read side. Writes happen only inside the registry's own transactions. */
+export interface LogRepository {
+  /** The tree's size and latest signed checkpoint. */
+  head(): Promise<{ size: number; checkpoint: string | null }>;
+  /** Stored node hashes (perfect subtrees), in the order asked; throws if one is missing. */
+  hashes(ids: readonly NodeId[]): Promise<Buffer[]>;
+  /** Entries [start, end). */
+  entries(start: number, end: number): Promise<Buffer[]>;
+  /** Every checkpoint ever signed, by size. */
+  checkpoints(): Promise<{ size: number; note: string }[]>;
 }
 
 export interface Store {
@@ -55,6 +79,9 @@ export interface Store {
   readonly lenders: LenderRepository;
   readonly restrictions: RestrictionRepository;
   readonly checks: CheckRepository;
+  readonly log: LogRepository;
+  /** Gives the store the key its log's checkpoints are signed with; no write can happen before. */
+  attachLog(signer: LogSigner): void;
   /** Ties the store to one pepper: refuses a pepper other than the one its records were keyed with. */
   bindPepper(fingerprint: string): Promise<void>;
   isEmpty(): Promise<boolean>;

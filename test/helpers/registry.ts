@@ -3,11 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { logKeyFromSeed } from '../../src/log/note.js';
 import type { Policies } from '../../src/registry/policy.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 export const TEST_PEPPER = Buffer.alloc(32, 7);
+
+/** A fixed log key for tests, so that their checkpoints can be verified with a known verifier key. */
+export function testLogKey(origin = 'tyiym.kz/log') {
+  return logKeyFromSeed(origin, Buffer.alloc(32, 9));
+}
 
 export function tempDir(prefix = 'tyiym-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -31,11 +37,13 @@ export async function openTestRegistry(
   const config: Config = { ...base, policies: { ...base.policies, ...options.policies } };
   const clock = new ManualClock(options.now ?? '2026-03-10T06:00:00Z');
   const store = openSqliteStore(dbPath);
+  const logKey = testLogKey(config.log.origin);
+  store.attachLog({ origin: config.log.origin, key: logKey });
   const services = createServices({
     config,
     store,
     clock,
-    secrets: { pepper: TEST_PEPPER, sessionSecret: Buffer.alloc(32, 8), devIdp: null },
+    secrets: { pepper: TEST_PEPPER, sessionSecret: Buffer.alloc(32, 8), devIdp: null, logKey },
   });
   return {
     services,

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { citizenKeyOf } from '../../src/identity/citizen-key.js';
+import { verifyReceipt } from '../../src/verify/index.js';
 import { BIN, IIN } from '../helpers/people.js';
-import { countChecks, openTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { countChecks, openTestRegistry, TEST_PEPPER, type TestRegistry } from '../helpers/registry.js';
 
 const operator = { kind: 'operator' as const, name: 'Test operator' };
 
@@ -61,7 +63,27 @@ describe('POST /v1/checks', () => {
     assert.equal(body.restricted, true);
     assert.equal(body.checkedAt, '2026-03-10T06:00:00.000Z');
     assert.equal(body.reference, 'APP-1');
-    assert.deepEqual(Object.keys(body).sort(), ['channel', 'checkId', 'checkedAt', 'reference', 'restricted']);
+    assert.deepEqual(Object.keys(body).sort(), [
+      'channel',
+      'checkId',
+      'checkedAt',
+      'entry',
+      'logIndex',
+      'receipt',
+      'reference',
+      'restricted',
+    ]);
+    // The receipt verifies offline against the log's verifier key and proves exactly this check.
+    const verified = verifyReceipt(body.receipt, Buffer.from(body.entry, 'base64'), reg.services.log.verifierKey as string);
+    assert.equal(verified.index, body.logIndex);
+    assert.equal(verified.entry.type, 'check');
+    assert.equal(verified.entry.type === 'check' && verified.entry.checkId, body.checkId);
+    assert.equal(verified.entry.type === 'check' && verified.entry.restricted, true);
+    assert.deepEqual(
+      verified.entry.type === 'check' && Buffer.from(verified.entry.citizenKey),
+      citizenKeyOf(TEST_PEPPER, IIN.alice),
+    );
+    assert.ok(!res.body.includes(IIN.alice), 'the IIN is nowhere in the answer or its receipt');
     const stored = await reg.services.store.checks.findById(body.checkId);
     assert.equal(stored?.restricted, true);
 

@@ -6,17 +6,19 @@ describe('GroupCommit', () => {
   it('commits everything enqueued in one tick as one batch, and settles only after the commit', async () => {
     const batches: number[][] = [];
     let committed = false;
-    const writer = new GroupCommit<number>(async (items) => {
+    const writer = new GroupCommit<number, number>(async (items) => {
       batches.push(items);
       await new Promise((r) => setTimeout(r, 5));
       committed = true;
+      return items.map((i) => i * 10);
     });
     const settled = [1, 2, 3].map((i) =>
-      writer.enqueue(i).then(() => {
+      writer.enqueue(i).then((result) => {
         assert.equal(committed, true, 'settled before its commit finished');
+        return result;
       }),
     );
-    await Promise.all(settled);
+    assert.deepEqual(await Promise.all(settled), [10, 20, 30], 'each write gets its own result');
     assert.deepEqual(batches, [[1, 2, 3]]);
   });
 
@@ -26,6 +28,7 @@ describe('GroupCommit', () => {
     const writer = new GroupCommit<number>(async (items) => {
       batches.push(items);
       if (batches.length === 1) await new Promise<void>((r) => (release = r));
+      return [];
     });
     const first = writer.enqueue(1);
     await new Promise((r) => setImmediate(r));
@@ -40,6 +43,7 @@ describe('GroupCommit', () => {
     const writer = new GroupCommit<number>(async () => {
       calls++;
       if (calls === 1) throw new Error('disk full');
+      return [];
     });
     const results = await Promise.allSettled([writer.enqueue(1), writer.enqueue(2)]);
     assert.deepEqual(
@@ -55,6 +59,7 @@ describe('GroupCommit', () => {
     const writer = new GroupCommit<number>(
       async (items) => {
         sizes.push(items.length);
+        return [];
       },
       { maxBatch: 4 },
     );

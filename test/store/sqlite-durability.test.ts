@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { checkEntry } from '../../src/log/entries.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { tempDir } from '../helpers/registry.js';
+import { tempDir, testLogKey } from '../helpers/registry.js';
 
 describe('SQLite durability', () => {
   const dir = tempDir();
@@ -12,6 +13,7 @@ describe('SQLite durability', () => {
   it('resolves a write only after the WAL file itself has been fsynced', async () => {
     const file = path.join(dir, 'durable.db');
     const store = openSqliteStore(file);
+    store.attachLog({ origin: 'tyiym.kz/log', key: testLogKey() });
     const events: string[] = [];
     const syncedInodes: number[] = [];
     const realFsync = fs.fsync;
@@ -28,19 +30,18 @@ describe('SQLite durability', () => {
       );
     }) as typeof fs.fsync;
     try {
-      await store.checks.insertBatch([
-        {
-          id: '01a2fff0-0000-7000-8000-000000000001',
-          lenderId: 'l',
-          citizenKey: Buffer.alloc(32, 1),
-          channel: 'remote',
-          reference: 'r',
-          restricted: false,
-          checkedAt: new Date(),
-          restrictionId: null,
-          restrictionVersion: null,
-        },
-      ]);
+      const record = {
+        id: '01a2fff0-0000-7000-8000-000000000001',
+        lenderId: 'l',
+        citizenKey: Buffer.alloc(32, 1),
+        channel: 'remote' as const,
+        reference: 'r',
+        restricted: false,
+        checkedAt: new Date(),
+        restrictionId: null,
+        restrictionVersion: null,
+      };
+      await store.checks.insertBatch([{ record, entry: checkEntry(record, 'bank') }]);
       events.push('acknowledged');
     } finally {
       fs.fsync = realFsync;

@@ -86,4 +86,40 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX checks_by_citizen ON checks (citizen_key, checked_at);
   `,
+  `
+  -- The transparency log (RFC 9162). Entries are the canonical bytes of each event and check.
+  CREATE TABLE log_entries (
+    idx   INTEGER PRIMARY KEY,
+    data  BLOB NOT NULL
+  ) STRICT;
+
+  -- Every completed perfect subtree: the node at (level, idx) is the root of 2^level leaves
+  -- starting at leaf idx * 2^level. Level 0 holds the leaf hashes. Tiles are read from here.
+  CREATE TABLE log_nodes (
+    level  INTEGER NOT NULL,
+    idx    INTEGER NOT NULL,
+    hash   BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+  ) STRICT, WITHOUT ROWID;
+
+  -- The tree's state in one row: its size and the hashes along its right edge. Every batch is
+  -- integrated under this row's write lock, so no two inconsistent checkpoints are ever signed.
+  CREATE TABLE log_state (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    size        INTEGER NOT NULL,
+    right_edge  BLOB NOT NULL,
+    checkpoint  TEXT
+  ) STRICT;
+  INSERT INTO log_state (id, size, right_edge, checkpoint) VALUES (1, 0, x'', NULL);
+
+  -- Every checkpoint signed, so that any of them can be shown consistent with the tree.
+  CREATE TABLE log_checkpoints (
+    size        INTEGER PRIMARY KEY,
+    note        TEXT NOT NULL,
+    signed_at   INTEGER NOT NULL
+  ) STRICT;
+
+  ALTER TABLE checks ADD COLUMN log_index INTEGER;
+  ALTER TABLE restriction_events ADD COLUMN log_index INTEGER;
+  `,
 ];

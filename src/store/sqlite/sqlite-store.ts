@@ -5,6 +5,9 @@ import type { CheckRecord, CheckWithLender } from '../../checks/check.js';
 import { AppError } from '../../errors.js';
 import type { CitizenKey } from '../../identity/citizen-key.js';
 import type { Lender } from '../../lenders/lender.js';
+import { eventEntry } from '../../log/entries.js';
+import type { NodeId, StoredNode, TreeState } from '../../log/merkle.js';
+import { integrate, type LogSigner, type LogTx, type Receipt } from '../../log/sequencer.js';
 import type { Channel, LenderType, RestrictionKind } from '../../registry/policy.js';
 import type {
   Actor,
@@ -16,7 +19,15 @@ import type {
   Scope,
 } from '../../registry/restriction.js';
 import type { Interval } from '../../registry/restriction.rules.js';
-import type { CheckRepository, CurrentBan, LenderRepository, RestrictionRepository, Store } from '../store.js';
+import type {
+  CheckRepository,
+  CurrentBan,
+  LenderRepository,
+  LoggedCheck,
+  LogRepository,
+  RestrictionRepository,
+  Store,
+} from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -83,6 +94,7 @@ function toCheck(r: Row): CheckRecord {
     checkedAt: date(r.checked_at),
     restrictionId: (r.restriction_id as string | null) ?? null,
     restrictionVersion: (r.restriction_version as number | null) ?? null,
+    logIndex: (r.log_index as number | null) ?? null,
   };
 }
 
@@ -154,6 +166,7 @@ export class SqliteStore implements Store {
   readonly lenders: LenderRepository;
   readonly restrictions: RestrictionRepository;
   readonly checks: CheckRepository;
+  readonly log: SqliteLog;
 
   constructor(
     readonly db: Database.Database,
@@ -164,10 +177,15 @@ export class SqliteStore implements Store {
       await wal.sync();
       return result;
     };
+    this.log = new SqliteLog(db);
     this.lenders = new SqliteLenders(db, durable);
-    this.restrictions = new SqliteRestrictions(db, durable);
-    this.checks = new SqliteChecks(db, durable);
+    this.restrictions = new SqliteRestrictions(db, durable, this.log);
+    this.checks = new SqliteChecks(db, durable, this.log);
     this.durable = durable;
+  }
+
+  attachLog(signer: LogSigner): void {
+    this.log.signer = signer;
   }
 
   private readonly durable: Durable;
@@ -275,6 +293,7 @@ class SqliteRestrictions implements RestrictionRepository {
   constructor(
     private readonly db: Database.Database,
     private readonly durable: Durable,
+    private readonly log: SqliteLog,
   ) {
     this.latestStmt = db.prepare('SELECT * FROM restrictions WHERE citizen_key = ? AND kind = ? ORDER BY seq DESC LIMIT 1');
     this.banStmt = db
@@ -340,10 +359,16 @@ class SqliteRestrictions implements RestrictionRepository {
       }
       const insertEvent = this.db.prepare(
         `INSERT INTO restriction_events (id, restriction_id, citizen_key, version, action, lender_types, channels,
-           ends_at, lift_effective_at, exemption_lender_id, exemption_ends_at, actor_kind, actor_name, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           ends_at, lift_effective_at, exemption_lender_id, exemption_ends_at, actor_kind, actor_name, at, log_index)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      for (const e of m.events) {
+      // Every change goes into the transparency log in the same transaction.
+      const receipts = this.log.integrate(
+        m.events.map((e) => eventEntry(e, citizenKey, r.kind)),
+        m.events[0]?.at ?? r.updatedAt,
+      );
+      for (const [i, e] of m.events.entries()) {
+        e.logIndex = receipts[i]?.logIndex ?? null;
         insertEvent.run(
           e.id,
           e.restrictionId,
@@ -359,6 +384,7 @@ class SqliteRestrictions implements RestrictionRepository {
           e.actor.kind,
           e.actor.kind === 'operator' ? e.actor.name : null,
           e.at.getTime(),
+          e.logIndex ?? null,
         );
       }
       if (m.exemption) {
@@ -416,6 +442,7 @@ class SqliteRestrictions implements RestrictionRepository {
         r.exemption_lender_id === null ? null : { lenderId: r.exemption_lender_id as string, endsAt: date(r.exemption_ends_at) },
       actor: actorOf(r),
       at: date(r.at),
+      logIndex: (r.log_index as number | null) ?? null,
     }));
   }
 
@@ -440,19 +467,25 @@ class SqliteRestrictions implements RestrictionRepository {
 }
 
 class SqliteChecks implements CheckRepository {
-  private readonly insertMany: Database.Transaction<(records: readonly CheckRecord[]) => void>;
+  private readonly insertMany: Database.Transaction<(batch: readonly LoggedCheck[]) => Receipt[]>;
   private readonly byId: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
     private readonly durable: Durable,
+    log: SqliteLog,
   ) {
     const insert = db.prepare(
       `INSERT INTO checks (id, lender_id, citizen_key, channel, reference, restricted, checked_at,
-         restriction_id, restriction_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         restriction_id, restriction_version, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertMany = db.transaction((records: readonly CheckRecord[]) => {
-      for (const c of records) {
+    this.insertMany = db.transaction((batch: readonly LoggedCheck[]) => {
+      const last = batch[batch.length - 1];
+      const receipts = log.integrate(
+        batch.map((b) => b.entry),
+        last ? last.record.checkedAt : new Date(),
+      );
+      batch.forEach(({ record: c }, i) => {
         insert.run(
           c.id,
           c.lenderId,
@@ -463,15 +496,17 @@ class SqliteChecks implements CheckRepository {
           c.checkedAt.getTime(),
           c.restrictionId,
           c.restrictionVersion,
+          receipts[i]?.logIndex ?? null,
         );
-      }
+      });
+      return receipts;
     });
     this.byId = db.prepare('SELECT * FROM checks WHERE id = ?');
   }
 
-  async insertBatch(records: readonly CheckRecord[]): Promise<void> {
+  async insertBatch(batch: readonly LoggedCheck[]): Promise<Receipt[]> {
     // IMMEDIATE: take the write lock up front instead of failing to upgrade a read lock under contention.
-    await this.durable(() => this.insertMany.immediate(records));
+    return this.durable(() => this.insertMany.immediate(batch));
   }
 
   async findById(id: string): Promise<CheckRecord | null> {
@@ -496,5 +531,79 @@ class SqliteChecks implements CheckRepository {
         type: r.lender_type as LenderType,
       },
     }));
+  }
+}
+
+/** The transparency log's tables: written inside the registry's transactions, read for proofs and tiles. */
+class SqliteLog implements LogRepository, LogTx {
+  signer: LogSigner | null = null;
+  private readonly stateStmt: Database.Statement;
+  private readonly writeStateStmt: Database.Statement;
+  private readonly entryStmt: Database.Statement;
+  private readonly nodeStmt: Database.Statement;
+  private readonly checkpointStmt: Database.Statement;
+  private readonly hashStmt: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.stateStmt = db.prepare('SELECT size, right_edge, checkpoint FROM log_state WHERE id = 1');
+    this.writeStateStmt = db.prepare('UPDATE log_state SET size = ?, right_edge = ?, checkpoint = ? WHERE id = 1');
+    this.entryStmt = db.prepare('INSERT INTO log_entries (idx, data) VALUES (?, ?)');
+    this.nodeStmt = db.prepare('INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)');
+    this.checkpointStmt = db.prepare('INSERT INTO log_checkpoints (size, note, signed_at) VALUES (?, ?, ?)');
+    this.hashStmt = db.prepare('SELECT hash FROM log_nodes WHERE level = ? AND idx = ?').pluck();
+  }
+
+  /** Inside a write transaction only. */
+  integrate(entries: Parameters<typeof integrate>[1], at: Date): Receipt[] {
+    if (this.signer === null) throw new Error('The transparency log has no signing key; nothing can be recorded.');
+    return integrate(this, entries, this.signer, at);
+  }
+
+  readState(): TreeState {
+    const r = this.stateStmt.get() as Row;
+    const edge = r.right_edge as Buffer;
+    const rightEdge: Buffer[] = [];
+    for (let i = 0; i < edge.length; i += 32) rightEdge.push(edge.subarray(i, i + 32));
+    return { size: r.size as number, rightEdge };
+  }
+
+  writeState(state: TreeState, checkpoint: string): void {
+    this.writeStateStmt.run(state.size, Buffer.concat(state.rightEdge as Buffer[]), checkpoint);
+  }
+
+  putEntries(firstIndex: number, entries: readonly Buffer[]): void {
+    entries.forEach((e, i) => this.entryStmt.run(firstIndex + i, e));
+  }
+
+  putNodes(nodes: readonly StoredNode[]): void {
+    for (const n of nodes) this.nodeStmt.run(n.level, n.index, n.hash);
+  }
+
+  saveCheckpoint(size: number, note: string, at: Date): void {
+    this.checkpointStmt.run(size, note, at.getTime());
+  }
+
+  async head(): Promise<{ size: number; checkpoint: string | null }> {
+    const r = this.stateStmt.get() as Row;
+    return { size: r.size as number, checkpoint: (r.checkpoint as string | null) ?? null };
+  }
+
+  async hashes(ids: readonly NodeId[]): Promise<Buffer[]> {
+    return ids.map((id) => {
+      const h = this.hashStmt.get(id.level, id.index) as Buffer | undefined;
+      if (h === undefined) throw new Error(`log node ${id.level}/${id.index} is not stored`);
+      return h;
+    });
+  }
+
+  async entries(start: number, end: number): Promise<Buffer[]> {
+    return this.db
+      .prepare('SELECT data FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx')
+      .pluck()
+      .all(start, end) as Buffer[];
+  }
+
+  async checkpoints(): Promise<{ size: number; note: string }[]> {
+    return this.db.prepare('SELECT size, note FROM log_checkpoints ORDER BY size').all() as { size: number; note: string }[];
   }
 }

@@ -1,0 +1,72 @@
+import { type Entry, encodeEntry } from '../verify/entry.js';
+import { leafHash } from '../verify/hash.js';
+import { formatProof } from '../verify/receipt.js';
+import { appendLeaves, inclusionProof, type ReadHash, rangeNodes, type StoredNode, stateRoot, type TreeState } from './merkle.js';
+import { type LogKey, signCheckpoint } from './note.js';
+
+/** Who signs the log's checkpoints, under which origin line. */
+export interface LogSigner {
+  origin: string;
+  key: LogKey;
+}
+
+/** The log's storage as seen from inside one write transaction; synchronous, like that transaction. */
+export interface LogTx {
+  readState(): TreeState;
+  writeState(state: TreeState, checkpoint: string): void;
+  putEntries(firstIndex: number, entries: readonly Buffer[]): void;
+  putNodes(nodes: readonly StoredNode[]): void;
+  saveCheckpoint(size: number, note: string, at: Date): void;
+}
+
+/** What a logged event gets back: its index, its canonical bytes, and a receipt (C2SP tlog-proof). */
+export interface Receipt {
+  logIndex: number;
+  entry: Buffer;
+  receipt: string;
+}
+
+/**
+ * Integrates a batch of entries into the tree and signs one checkpoint for the batch, inside
+ * the transaction that records the events themselves, so the log and the registry never
+ * disagree. The state row is read and written under the transaction's write lock, so two
+ * writers can never sign checkpoints of diverging trees.
+ */
+export function integrate(tx: LogTx, entries: readonly Entry[], signer: LogSigner, at: Date): Receipt[] {
+  if (entries.length === 0) return [];
+  const bytes = entries.map((e) => encodeEntry(e));
+  const state = tx.readState();
+  const { newState, newNodeHashes } = appendLeaves(
+    state,
+    bytes.map((b) => leafHash(b)),
+  );
+  const checkpoint = signCheckpoint({ origin: signer.origin, size: newState.size, root: stateRoot(newState) }, signer.key);
+  tx.putEntries(state.size, bytes);
+  tx.putNodes(newNodeHashes);
+  tx.writeState(newState, checkpoint);
+  tx.saveCheckpoint(newState.size, checkpoint, at);
+
+  // Every hash an inclusion proof of a new entry needs lies on the old right edge or was made
+  // in this batch, so receipts are built from memory without reading the store.
+  const known = new Map<number, Map<number, Buffer>>();
+  const remember = (level: number, index: number, hash: Buffer) => {
+    let row = known.get(level);
+    if (row === undefined) known.set(level, (row = new Map()));
+    row.set(index, hash);
+  };
+  rangeNodes(0, state.size).forEach((id, i) => remember(id.level, id.index, state.rightEdge[i] as Buffer));
+  for (const n of newNodeHashes) remember(n.level, n.index, n.hash);
+  const read: ReadHash = (level, index) => {
+    const h = known.get(level)?.get(index);
+    if (h === undefined) throw new Error(`log node ${level}/${index} is not in this batch`);
+    return h;
+  };
+  return bytes.map((entry, k) => {
+    const logIndex = state.size + k;
+    return {
+      logIndex,
+      entry,
+      receipt: formatProof({ index: logIndex, proof: inclusionProof(logIndex, newState.size, read), checkpoint }),
+    };
+  });
+}
