@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Lender } from '../../src/lenders/lender.js';
 import { LANGUAGES, type Lang, translator } from '../../src/portal/i18n.js';
+import { verifyReceipt } from '../../src/verify/index.js';
 import { BIN, IIN } from '../helpers/people.js';
 import { Browser, csrfOf, openPortal, type Page, type PortalApp } from './portal-app.js';
 
@@ -293,6 +294,16 @@ describe('the citizen portal', () => {
     assert.ok(bobStatement.body.includes(html('en', 'statement.none')));
     const aliceStatement = await alice.get('/statement');
     assert.ok(aliceStatement.body.includes(html('en', 'statement.inForce')));
+
+    // Each change on the statement has a receipt from the transparency log that verifies offline.
+    const index = /href="\/statement\/receipts\/(\d+)"/.exec(aliceStatement.body)?.[1];
+    assert.ok(index, 'the statement links a receipt for each change');
+    const file = await alice.request('GET', `/statement/receipts/${index}`);
+    assert.equal(file.status, 200);
+    const saved = JSON.parse(file.body) as { entry: string; receipt: string; verifierKey: string };
+    const verified = verifyReceipt(saved.receipt, Buffer.from(saved.entry, 'base64'), portal.services.log.verifierKey as string);
+    assert.equal(verified.entry.type, 'restriction_event');
+    assert.equal((await bob.request('GET', `/statement/receipts/${index}`)).status, 404, "bob cannot fetch alice's receipts");
 
     // Bob's posts act on bob alone, even with alice's ban in force.
     const csrf = csrfOf((await bob.get('/')).body);

@@ -66,7 +66,7 @@ export const recordPages: PageRoutes = async (app, services) => {
   app.get('/statement', guarded, async (request, reply) => {
     const tr = request.tr;
     const { t } = tr;
-    const { restriction: r } = await services.restrictions.record(signedIn(request));
+    const { restriction: r, history } = await services.restrictions.record(signedIn(request));
     const now = services.clock.now();
     const rows = r
       ? [
@@ -99,11 +99,46 @@ export const recordPages: PageRoutes = async (app, services) => {
           },
         ]
       : [{ key: { text: t('statement.status') }, value: { text: t('statement.none') } }];
+    // Every change carries a receipt from the transparency log, verifiable offline by anyone.
+    const receipts = await Promise.all(
+      history
+        .filter((e) => typeof e.logIndex === 'number')
+        .map(async (e) => ({
+          version: e.version,
+          at: tr.dateTime(e.at),
+          logIndex: e.logIndex as number,
+          receipt: (await services.log.receipt(e.logIndex as number)).receipt,
+        })),
+    );
     return render(request, reply, 'statement.njk', {
       pageTitle: t('statement.title'),
       rows,
       generatedAt: tr.dateTime(now),
       inForce: r !== null,
+      receipts,
+      logKey: services.log.verifierKey,
     });
+  });
+
+  /** One change's receipt as a file: its entry bytes and tlog-proof, for `tyiym receipt verify`. Own changes only. */
+  app.get<{ Params: { index: string } }>('/statement/receipts/:index', guarded, async (request, reply) => {
+    const { history } = await services.restrictions.record(signedIn(request));
+    const index = Number(request.params.index);
+    if (!history.some((e) => e.logIndex === index)) {
+      return render(request, reply.code(404), 'error.njk', {
+        pageTitle: request.tr.t('errors.notFound.title'),
+        messageKey: 'errors.notFound',
+      });
+    }
+    const r = await services.log.receipt(index);
+    return reply
+      .header('content-disposition', `attachment; filename="tyiym-receipt-${index}.json"`)
+      .type('application/json')
+      .send({
+        logIndex: r.logIndex,
+        entry: r.entry.toString('base64'),
+        receipt: r.receipt,
+        verifierKey: services.log.verifierKey,
+      });
   });
 };
