@@ -10,6 +10,7 @@ import { healthRoutes } from './health/health.routes.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { ErrorSchema } from './http/schemas.js';
 import { createDevProvider, registerDevIdp } from './idp/dev-idp.js';
+import { logRoutes } from './log/log.routes.js';
 import { loggerOptions } from './logger.js';
 import { type AccessTokenVerifier, remoteAccessTokenVerifier } from './me/access-token.js';
 import { meRoutes } from './me/me.routes.js';
@@ -71,6 +72,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { store: services.store });
   await app.register(checkRoutes, { services, rateLimitPerMinute: config.rateLimitPerMinute });
+  await app.register(logRoutes, { services });
 
   // The mobile app's API, when there is an identity provider to check its tokens against.
   const { oidc } = config.portal;

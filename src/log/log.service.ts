@@ -38,26 +38,34 @@ export class LogService {
     return { logIndex: index, entry, receipt: formatProof({ index, proof, checkpoint }) };
   }
 
-  private async sizeWithin(size: number, what: string): Promise<void> {
+  /** Throws not_found when the tree has not reached `size` leaves yet. */
+  private async requireReached(size: number): Promise<void> {
     const head = await this.repo.head();
-    if (!Number.isSafeInteger(size) || size < 1 || size > head.size) {
-      throw new AppError('invalid_request', `${what} must be from 1 to the log's size, ${head.size}.`);
-    }
+    if (size > head.size) throw new AppError('not_found', `The log has ${head.size} entries; it has not reached size ${size}.`);
   }
 
+  /**
+   * RFC 9162 §2.1.3 inclusion proof of entry `index` in the tree of `size` leaves, with that tree's root.
+   * invalid_request unless 0 ≤ index < size; not_found when the log is smaller than `size`.
+   */
   async inclusionProof(index: number, size: number): Promise<{ index: number; size: number; root: string; proof: string[] }> {
-    await this.sizeWithin(size, 'The size');
+    if (!Number.isSafeInteger(size) || size < 1) throw new AppError('invalid_request', 'The size must be at least 1.');
     if (!Number.isSafeInteger(index) || index < 0 || index >= size)
-      throw new AppError('invalid_request', 'The index must be below the size.');
+      throw new AppError('invalid_request', 'The index must be from 0 to the size minus 1.');
+    await this.requireReached(size);
     const proof = await assembleAsync(inclusionPlan(index, size), this.readMany);
     const [root] = await assembleAsync(rootPlan(size), this.readMany);
     return { index, size, root: (root as Buffer).toString('base64'), proof: proof.map((h) => h.toString('base64')) };
   }
 
+  /**
+   * RFC 9162 §2.1.4 consistency proof from the tree of `from` leaves to the tree of `to` leaves.
+   * invalid_request unless 1 ≤ from ≤ to; not_found when the log is smaller than `to`.
+   */
   async consistencyProof(from: number, to: number): Promise<{ from: number; to: number; proof: string[] }> {
-    await this.sizeWithin(to, 'The second size');
-    if (!Number.isSafeInteger(from) || from < 1 || from > to)
-      throw new AppError('invalid_request', 'The first size must be from 1 to the second.');
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 1 || from > to)
+      throw new AppError('invalid_request', 'The sizes must satisfy 1 ≤ from ≤ to.');
+    await this.requireReached(to);
     const proof = await assembleAsync(consistencyPlan(from, to), this.readMany);
     return { from, to, proof: proof.map((h) => h.toString('base64')) };
   }

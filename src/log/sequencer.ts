@@ -51,10 +51,13 @@ export function integrate(tx: LogTx, entries: readonly Entry[], signer: LogSigne
   const known = new Map<number, Map<number, Buffer>>();
   const remember = (level: number, index: number, hash: Buffer) => {
     let row = known.get(level);
-    if (row === undefined) known.set(level, (row = new Map()));
+    if (row === undefined) {
+      row = new Map();
+      known.set(level, row);
+    }
     row.set(index, hash);
   };
-  rangeNodes(0, state.size).forEach((id, i) => remember(id.level, id.index, state.rightEdge[i] as Buffer));
+  for (const [i, id] of rangeNodes(0, state.size).entries()) remember(id.level, id.index, state.rightEdge[i] as Buffer);
   for (const n of newNodeHashes) remember(n.level, n.index, n.hash);
   const read: ReadHash = (level, index) => {
     const h = known.get(level)?.get(index);
