@@ -1,6 +1,6 @@
 import { type Entry, encodeEntry } from '../verify/entry.js';
 import { leafHash } from '../verify/hash.js';
-import { formatProof } from '../verify/receipt.js';
+import { TLOG_PROOF_HEADER } from '../verify/receipt.js';
 import { appendLeaves, inclusionProof, type ReadHash, rangeNodes, type StoredNode, stateRoot, type TreeState } from './merkle.js';
 import { type LogKey, signCheckpoint } from './note.js';
 
@@ -66,10 +66,8 @@ export function integrate(tx: LogTx, entries: readonly Entry[], signer: LogSigne
   };
   return bytes.map((entry, k) => {
     const logIndex = state.size + k;
-    return {
-      logIndex,
-      entry,
-      receipt: formatProof({ index: logIndex, proof: inclusionProof(logIndex, newState.size, read), checkpoint }),
-    };
+    // The same text formatProof writes, without re-parsing what was just built (this runs for every check).
+    const hashes = inclusionProof(logIndex, newState.size, read).map((h) => `${h.toString('base64')}\n`);
+    return { logIndex, entry, receipt: `${TLOG_PROOF_HEADER}\nindex ${logIndex}\n${hashes.join('')}\n${checkpoint}` };
   });
 }
