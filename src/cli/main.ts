@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerLenderCommands } from './lender.js';
+import { registerLogCommands } from './log.js';
 import { registerRestrictionCommands } from './restriction.js';
 import { registerServeCommands } from './serve.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerLenderCommands(program);
   registerRestrictionCommands(program);
+  registerLogCommands(program);
   return program;
 }
 

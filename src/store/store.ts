@@ -72,6 +72,17 @@ export interface LogRepository {
   entries(start: number, end: number): Promise<Buffer[]>;
   /** Every checkpoint ever signed, by size. */
   checkpoints(): Promise<{ size: number; note: string }[]>;
+  /** The state row: the tree's size, its right edge (largest subtree first) and latest checkpoint. */
+  state(): Promise<{ size: number; rightEdge: Buffer[]; checkpoint: string | null }>;
+  /** The stored nodes of one level with index in [start, end), by index; a missing node is simply absent. */
+  nodeRange(level: number, start: number, end: number): Promise<{ index: number; hash: Buffer }[]>;
+  /** How many entry and node rows are stored, to find rows the tree does not account for. */
+  counts(): Promise<{ entries: number; nodes: number }>;
+  /**
+   * Runs `body` against one consistent snapshot of the log, so that a long audit is not confused by
+   * appends made meanwhile. Only for a connection that nothing else writes through meanwhile (the CLI's).
+   */
+  snapshot<T>(body: () => Promise<T>): Promise<T>;
 }
 
 export interface Store {

@@ -572,7 +572,9 @@ class SqliteLog implements LogRepository, LogTx {
   }
 
   putEntries(firstIndex: number, entries: readonly Buffer[]): void {
-    entries.forEach((e, i) => this.entryStmt.run(firstIndex + i, e));
+    entries.forEach((e, i) => {
+      this.entryStmt.run(firstIndex + i, e);
+    });
   }
 
   putNodes(nodes: readonly StoredNode[]): void {
@@ -605,5 +607,38 @@ class SqliteLog implements LogRepository, LogTx {
 
   async checkpoints(): Promise<{ size: number; note: string }[]> {
     return this.db.prepare('SELECT size, note FROM log_checkpoints ORDER BY size').all() as { size: number; note: string }[];
+  }
+
+  async state(): Promise<{ size: number; rightEdge: Buffer[]; checkpoint: string | null }> {
+    const r = this.stateStmt.get() as Row;
+    const edge = r.right_edge as Buffer;
+    const rightEdge: Buffer[] = [];
+    for (let i = 0; i < edge.length; i += 32) rightEdge.push(edge.subarray(i, i + 32));
+    return { size: r.size as number, rightEdge, checkpoint: (r.checkpoint as string | null) ?? null };
+  }
+
+  async nodeRange(level: number, start: number, end: number): Promise<{ index: number; hash: Buffer }[]> {
+    return this.db
+      .prepare('SELECT idx AS "index", hash FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx')
+      .all(level, start, end) as { index: number; hash: Buffer }[];
+  }
+
+  async counts(): Promise<{ entries: number; nodes: number }> {
+    const r = this.db
+      .prepare('SELECT (SELECT count(*) FROM log_entries) AS entries, (SELECT count(*) FROM log_nodes) AS nodes')
+      .get() as { entries: number; nodes: number };
+    return { entries: r.entries, nodes: r.nodes };
+  }
+
+  async snapshot<T>(body: () => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) throw new Error('A log snapshot cannot be taken inside another transaction.');
+    // In WAL mode a read transaction sees the database as of its first read, until it ends.
+    this.db.exec('BEGIN DEFERRED');
+    try {
+      this.stateStmt.get();
+      return await body();
+    } finally {
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+    }
   }
 }
