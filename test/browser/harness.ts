@@ -12,7 +12,7 @@ import {
 } from 'playwright-core';
 import { demoIin } from '../../src/demo/seed.js';
 import { type Lang, type Params, translator } from '../../src/portal/i18n.js';
-import { CLI_PATH, freePort, postCheck, ROOT, Sandbox } from '../helpers/cli.js';
+import { CLI_PATH, CONFIG_VARS, freePort, postCheck, ROOT, Sandbox } from '../helpers/cli.js';
 import { BIN } from '../helpers/people.js';
 
 /**
@@ -80,32 +80,6 @@ export function textPattern(lang: Lang, key: string, params?: Params): RegExp {
 
 // ---------------------------------------------------------------------------------------------
 // The server
-
-const CONFIG_VARS = [
-  'NODE_ENV',
-  'TYIYM_ENV',
-  'TYIYM_PEPPER',
-  'TYIYM_SESSION_SECRET',
-  'DATABASE_URL',
-  'HOST',
-  'PORT',
-  'PUBLIC_URL',
-  'DEV_IDP',
-  'OIDC_ISSUER',
-  'OIDC_CLIENT_ID',
-  'OIDC_CLIENT_SECRET',
-  'OIDC_IIN_CLAIM',
-  'OIDC_API_AUDIENCE',
-  'SESSION_IDLE_MINUTES',
-  'RATE_LIMIT_PER_MINUTE',
-  'LOG_LEVEL',
-  'LENDER_CACHE_MS',
-  'LIFT_DELAY',
-  'LOAN_MAX_TERM_MONTHS',
-  'LOAN_ALLOW_INDEFINITE',
-  'EXEMPTION_MAX_HOURS',
-  'NODE_TEST_CONTEXT',
-];
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {

@@ -19,7 +19,7 @@ export function assertBuilt(): void {
 }
 
 /** Environment variables the registry reads; children start without any inherited value of these. */
-const CONFIG_VARS = [
+export const CONFIG_VARS = [
   'NODE_ENV',
   'TYIYM_ENV',
   'TYIYM_PEPPER',
@@ -42,6 +42,10 @@ const CONFIG_VARS = [
   'OIDC_API_AUDIENCE',
   'SESSION_IDLE_MINUTES',
   'TYIYM_SESSION_SECRET',
+  'LOG_ORIGIN',
+  'TYIYM_LOG_KEY',
+  // A child that is itself a node:test file would report to this run instead of running.
+  'NODE_TEST_CONTEXT',
 ];
 
 export type Env = Record<string, string | undefined>;

@@ -11,16 +11,9 @@ import {
   type RestrictionEventEntry,
   VerifyError,
 } from '../../src/verify/index.js';
+import { codeOf as codeOfError } from '../helpers/verify.js';
 
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof VerifyError) return e.code;
-    throw e;
-  }
-  return 'ok';
-};
+const codeOf = (f: () => unknown): string => codeOfError(f, 'ok');
 
 // A synthetic IIN that belongs to no one, and its citizen key under a test pepper.
 const IIN = '880101300010';

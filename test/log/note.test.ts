@@ -17,21 +17,11 @@ import {
   parseNote,
   parseVerifierKey,
   rootFromLeaves,
-  VerifyError,
   verifierKeyFor,
   verifyCheckpoint,
   verifyNote,
 } from '../../src/verify/index.js';
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof VerifyError) return e.code;
-    throw e;
-  }
-  return 'verified';
-};
+import { codeOf } from '../helpers/verify.js';
 
 // The example of golang.org/x/mod/sumdb/note's documentation, byte for byte.
 const PN_VKEY = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';

@@ -3,25 +3,8 @@ import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { appendLeaves, EMPTY_TREE, inclusionProof, type ReadHash, stateRoot } from '../../src/log/merkle.js';
 import { generateLogKey, signCheckpoint } from '../../src/log/note.js';
-import {
-  type CheckEntry,
-  encodeEntry,
-  formatProof,
-  leafHash,
-  parseProof,
-  VerifyError,
-  verifyReceipt,
-} from '../../src/verify/index.js';
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof VerifyError) return e.code;
-    throw e;
-  }
-  return 'verified';
-};
+import { type CheckEntry, encodeEntry, formatProof, leafHash, parseProof, verifyReceipt } from '../../src/verify/index.js';
+import { codeOf } from '../helpers/verify.js';
 
 const key = generateLogKey('tyiym.kz/log');
 
