@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import {
   describeViolations,
   expectH1,
   iinField,
   LANGS,
-  launchBrowser,
   literal,
   newIin,
   newPage,
-  Portal,
+  portalAndBrowser,
   SKIP,
   seriousViolations,
   shot,
@@ -22,20 +20,11 @@ import {
 // serious or critical. Each page is its own subtest, so one failing page does not hide the others.
 
 describe('accessibility of every page (axe-core, serious and critical)', { skip: SKIP, concurrency: LANGS.length }, () => {
-  let portal: Portal;
-  let browser: Browser;
-
-  before(async () => {
-    [portal, browser] = await Promise.all([new Portal().start(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const shared = portalAndBrowser();
 
   for (const lang of LANGS) {
     test(`in ${lang}`, async (t) => {
-      const { context, page } = await newPage(browser);
+      const { context, page } = await newPage(shared.browser);
       t.after(() => context.close());
       const tx = (key: string, params?: Record<string, string | number>) => text(lang, key, params);
       const iin = newIin();
@@ -59,7 +48,7 @@ describe('accessibility of every page (axe-core, serious and critical)', { skip:
         });
       };
       const go = async (path: string) => {
-        await page.goto(`${portal.url}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+        await page.goto(`${shared.portal.url}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
       };
       const inLang = async () => assert.equal(await page.locator('html').getAttribute('lang'), lang);
 
@@ -124,8 +113,8 @@ describe('accessibility of every page (axe-core, serious and critical)', { skip:
       await audit('change form');
 
       // A refused check: who checked me, with the attempt highlighted.
-      await portal.check(portal.bank, iin, 'remote', `APP-A11Y-${lang.toUpperCase()}`);
-      await portal.check(portal.mfo, iin, 'in_person', `APP-A11Y-${lang.toUpperCase()}-2`);
+      await shared.portal.check(shared.portal.bank, iin, 'remote', `APP-A11Y-${lang.toUpperCase()}`);
+      await shared.portal.check(shared.portal.mfo, iin, 'in_person', `APP-A11Y-${lang.toUpperCase()}-2`);
       await go('/checks');
       await page.locator('.tyiym-attempt').first().waitFor();
       await audit('who checked me');
@@ -136,7 +125,7 @@ describe('accessibility of every page (axe-core, serious and critical)', { skip:
       await page.getByRole('button', { name: tx('exempt.submit') }).click();
       await page.locator('.govuk-error-summary').waitFor();
       await audit('exemption form with errors');
-      await page.getByRole('radio', { name: portal.mfo.name }).check();
+      await page.getByRole('radio', { name: shared.portal.mfo.name }).check();
       await page.getByRole('textbox', { name: tx('exempt.hours.label') }).fill('12');
       await page.getByRole('button', { name: tx('exempt.submit') }).click();
       await waitForPath(page, '/');

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import {
   type Browser,
   type BrowserContext,
@@ -400,4 +401,17 @@ export async function tabTo(page: Page, target: Locator, options: { back?: boole
     visited.push(await describeFocus(page));
   }
   throw new Error(`${key} ×${max} never reached the element; focus went to:\n  ${visited.join('\n  ')}`);
+}
+
+/** A portal server and a browser for one describe block, started before its tests and stopped after. */
+export function portalAndBrowser(): { readonly portal: Portal; readonly browser: Browser } {
+  const shared = {} as { portal: Portal; browser: Browser };
+  before(async () => {
+    [shared.portal, shared.browser] = await Promise.all([new Portal().start(), launchBrowser()]);
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.portal?.stop();
+  });
+  return shared;
 }

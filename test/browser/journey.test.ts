@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, type TestContext, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, type TestContext, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
   expectH1,
   iinField,
-  launchBrowser,
   literal,
   newIin,
   newPage,
-  Portal,
+  portalAndBrowser,
   readText,
   SKIP,
   shot,
@@ -17,7 +16,7 @@ import {
   waitForPath,
 } from './harness.js';
 
-// A citizen's whole journey through the portal in a real browser, finding everything by its
+// A citizen's whole journey through the portal in a real shared.browser, finding everything by its
 // role and accessible name, as a screen reader user would.
 
 const lang = 'en';
@@ -52,19 +51,10 @@ function stepper(t: TestContext) {
 }
 
 describe('a citizen in the browser', { skip: SKIP }, () => {
-  let portal: Portal;
-  let browser: Browser;
-
-  before(async () => {
-    [portal, browser] = await Promise.all([new Portal().start(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const shared = portalAndBrowser();
 
   test('places a ban, sees a lender’s attempt, lets one lender through, lifts and keeps the ban, signs out', async (t) => {
-    const { context, page } = await newPage(browser, { locale: 'ru-RU' });
+    const { context, page } = await newPage(shared.browser, { locale: 'ru-RU' });
     t.after(() => context.close());
     const iin = newIin();
     const step = stepper(t);
@@ -72,7 +62,7 @@ describe('a citizen in the browser', { skip: SKIP }, () => {
     const snap = (name: string) => shot(page, `journey-${String(++n).padStart(2, '0')}-${name}`);
 
     await step('the start page is in the browser’s language, and the language links switch it', async () => {
-      await page.goto(portal.url);
+      await page.goto(shared.portal.url);
       assert.equal(await htmlLang(page), 'ru', 'Accept-Language ru picks Russian');
       await expectH1(page, text('ru', 'start.title'));
       await snap('start-ru');
@@ -155,7 +145,7 @@ describe('a citizen in the browser', { skip: SKIP }, () => {
     });
 
     await step('a bank’s remote check is refused, and shows on “who checked me” as an attempt', async () => {
-      const answer = await portal.check(portal.bank, iin, 'remote', 'APP-JOURNEY-1');
+      const answer = await shared.portal.check(shared.portal.bank, iin, 'remote', 'APP-JOURNEY-1');
       assert.equal(answer.restricted, true, 'the ban covers banks online');
       await page
         .getByRole('navigation', { name: en('nav.label') })
@@ -166,7 +156,7 @@ describe('a citizen in the browser', { skip: SKIP }, () => {
       // The attempt is called out above the table, with what to do about it.
       await page.getByRole('heading', { name: en('checks.attempts.title', { count: 1 }) }).waitFor();
       const table = page.getByRole('table', { name: en('checks.caption') });
-      const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: literal(portal.bank.name) }) });
+      const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: literal(shared.portal.bank.name) }) });
       assert.equal(await row.count(), 1);
       const cells = await readText(row);
       assert.match(cells, /APP-JOURNEY-1/);
@@ -189,19 +179,27 @@ describe('a citizen in the browser', { skip: SKIP }, () => {
       await waitForPath(page, '/exemptions/new');
       await expectH1(page, en('exempt.title'));
       const lenders = page.getByRole('group', { name: en('exempt.lender.legend') });
-      await lenders.getByRole('radio', { name: portal.mfo.name }).check();
+      await lenders.getByRole('radio', { name: shared.portal.mfo.name }).check();
       await page.getByRole('textbox', { name: en('exempt.hours.label') }).fill('24');
       await snap('exemption-filled');
       await page.getByRole('button', { name: en('exempt.submit') }).click();
       await waitForPath(page, '/');
       await notice(page)
-        .getByText(en('notice.exempted.heading', { lender: portal.mfo.name }), { exact: true })
+        .getByText(en('notice.exempted.heading', { lender: shared.portal.mfo.name }), { exact: true })
         .waitFor();
       const summary = await readText(page.locator('.govuk-summary-list'));
       assert.match(summary, literal(en('status.exemption')));
-      assert.match(summary, literal(`${portal.mfo.name} (BIN ${portal.mfo.bin})`));
-      assert.equal((await portal.check(portal.mfo, iin, 'remote', 'APP-JOURNEY-2')).restricted, false, 'the MFO is let through');
-      assert.equal((await portal.check(portal.bank, iin, 'remote', 'APP-JOURNEY-3')).restricted, true, 'the bank is not');
+      assert.match(summary, literal(`${shared.portal.mfo.name} (BIN ${shared.portal.mfo.bin})`));
+      assert.equal(
+        (await shared.portal.check(shared.portal.mfo, iin, 'remote', 'APP-JOURNEY-2')).restricted,
+        false,
+        'the MFO is let through',
+      );
+      assert.equal(
+        (await shared.portal.check(shared.portal.bank, iin, 'remote', 'APP-JOURNEY-3')).restricted,
+        true,
+        'the bank is not',
+      );
       await snap('status-exemption');
     });
 
@@ -228,7 +226,11 @@ describe('a citizen in the browser', { skip: SKIP }, () => {
       await page.getByText(textPattern(lang, 'status.liftPending')).waitFor();
       await page.getByText(en('status.inForce'), { exact: true }).waitFor();
       assert.equal(await page.getByRole('button', { name: en('status.lift') }).count(), 0, 'no second lift while one is pending');
-      assert.equal((await portal.check(portal.bank, iin, 'remote', 'APP-JOURNEY-4')).restricted, true, 'the ban holds meanwhile');
+      assert.equal(
+        (await shared.portal.check(shared.portal.bank, iin, 'remote', 'APP-JOURNEY-4')).restricted,
+        true,
+        'the ban holds meanwhile',
+      );
       await snap('status-lift-pending');
     });
 
@@ -276,7 +278,7 @@ describe('a citizen in the browser', { skip: SKIP }, () => {
       assert.equal(await page.getByRole('button', { name: text('kk', 'nav.signOut') }).count(), 0);
       await snap('start-signed-out');
       // Signed out for real: a citizen's page sends the visitor to sign in again.
-      await page.goto(`${portal.url}/history`);
+      await page.goto(`${shared.portal.url}/history`);
       await waitForPath(page, /^\/dev-idp\/interaction\//);
       await iinField(page).waitFor();
     });

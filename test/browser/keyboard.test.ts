@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
 import {
   describeFocus,
   expectH1,
   focusIsVisible,
   isFocused,
-  launchBrowser,
   literal,
   newIin,
   newPage,
-  Portal,
+  portalAndBrowser,
   readText,
   SKIP,
   shot,
@@ -44,24 +43,15 @@ async function isChecked(target: Locator): Promise<boolean> {
 }
 
 describe('the keyboard alone', { skip: SKIP }, () => {
-  let portal: Portal;
-  let browser: Browser;
-
-  before(async () => {
-    [portal, browser] = await Promise.all([new Portal().start(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const shared = portalAndBrowser();
 
   test('signs in, places a ban after fixing an error, and confirms it', async (t) => {
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(shared.browser);
     t.after(() => context.close());
     let n = 0;
     const snap = (name: string) => shot(page, `keyboard-${String(++n).padStart(2, '0')}-${name}`);
 
-    await page.goto(`${portal.url}/?lang=en`);
+    await page.goto(`${shared.portal.url}/?lang=en`);
     // The first Tab lands on the skip link.
     await page.keyboard.press('Tab');
     await assertFocus(page, page.getByRole('link', { name: en('common.skipLink') }), 'the skip link');
@@ -156,13 +146,13 @@ describe('the keyboard alone', { skip: SKIP }, () => {
     await snap('status-in-force');
   });
   test('every element Tab reaches on the citizen’s pages shows its focus', async (t) => {
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(shared.browser);
     t.after(() => context.close());
     const iin = newIin();
     // A ban in force, placed at a service centre, so that every page has its full set of controls.
-    await portal.sandbox.json(['restriction', 'place', '--iin', iin, '--indefinite', '--operator', 'Service centre test']);
-    await portal.check(portal.bank, iin, 'remote', 'APP-KEYS-1');
-    await signIn(page, portal.url, iin);
+    await shared.portal.sandbox.json(['restriction', 'place', '--iin', iin, '--indefinite', '--operator', 'Service centre test']);
+    await shared.portal.check(shared.portal.bank, iin, 'remote', 'APP-KEYS-1');
+    await signIn(page, shared.portal.url, iin);
     const unseen: string[] = [];
     for (const path of [
       '/',
@@ -174,7 +164,7 @@ describe('the keyboard alone', { skip: SKIP }, () => {
       '/statement',
       '/safety',
     ]) {
-      await page.goto(`${portal.url}${path}`);
+      await page.goto(`${shared.portal.url}${path}`);
       const seen = new Set<string>();
       for (let presses = 0; presses < 80; presses++) {
         await page.keyboard.press('Tab');
