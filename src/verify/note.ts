@@ -147,6 +147,20 @@ export function parseNote(input: string | Uint8Array): Note {
   return { text, signatures };
 }
 
+// Importing a key costs more than checking a signature with it; a verifier checks many notes with few keys.
+const keyObjects = new Map<string, KeyObject>();
+
+function publicKeyObject(raw: Buffer): KeyObject {
+  const id = raw.toString('base64');
+  let k = keyObjects.get(id);
+  if (k === undefined) {
+    k = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+    if (keyObjects.size > 64) keyObjects.clear();
+    keyObjects.set(id, k);
+  }
+  return k;
+}
+
 function asVerifierKey(key: string | VerifierKey): VerifierKey {
   return typeof key === 'string' ? parseVerifierKey(key) : key;
 }
@@ -161,7 +175,7 @@ export function verifyNote(input: string | Uint8Array, verifierKey: string | Ver
   const ours = note.signatures.filter((s) => s.name === key.name && s.keyId.equals(key.keyId));
   if (ours.length === 0)
     throw new VerifyError('no_signature', `The note carries no signature by ${key.name}+${key.keyId.toString('hex')}.`);
-  const publicKey = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, key.publicKey]), format: 'der', type: 'spki' });
+  const publicKey = publicKeyObject(key.publicKey);
   const message = Buffer.from(note.text, 'utf8');
   for (const s of ours) {
     if (s.signature.length !== 64 || !verify(null, message, publicKey, s.signature))
