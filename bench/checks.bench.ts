@@ -15,28 +15,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { envInt, ROOT, usage } from './env.js';
 import type { LoadOptions, LoadResult } from './load-result.js';
 import { prng, seedRegistry } from './registry.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTIONS = 64;
 const POOL_SIZE = 10_000;
 const MAX_ERROR_RATE = 0.001;
-
-function usage(message: string): never {
-  process.stderr.write(`benchmark: ${message}\n`);
-  process.exit(2);
-}
-
-function envInt(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) usage(`${name} must be an integer of at least ${min}, not "${raw}"`);
-  return n;
-}
 
 const BANS = envInt('BENCH_BANS', 1_000_000, 1);
 const SECONDS = envInt('BENCH_SECONDS', 10, 1);

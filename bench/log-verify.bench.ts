@@ -15,7 +15,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CheckRecord } from '../src/checks/check.js';
 import { demoBin } from '../src/demo/seed.js';
 import { citizenKeyOf } from '../src/identity/citizen-key.js';
@@ -25,25 +24,12 @@ import { checkEntry } from '../src/log/entries.js';
 import { loadLogKey } from '../src/log/note.js';
 import type { Channel, LenderType } from '../src/registry/policy.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { envInt, ROOT, usage } from './env.js';
 import { prng } from './registry.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'bin', 'tyiym.js');
 const ORIGIN = 'tyiym.kz/log';
 const CITIZENS = 100_000;
-
-function usage(message: string): never {
-  process.stderr.write(`benchmark: ${message}\n`);
-  process.exit(2);
-}
-
-function envInt(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) usage(`${name} must be an integer of at least ${min}, not "${raw}"`);
-  return n;
-}
 
 const ENTRIES = envInt('BENCH_LOG_ENTRIES', 1_000_000, 1);
 const TX = envInt('BENCH_LOG_TX', 10_000, 1);
@@ -113,10 +99,6 @@ function build(): number {
   store.attachLog({ origin: ORIGIN, key });
   const { db } = store;
   db.pragma('cache_size = -524288');
-  const insertCheck = db.prepare(
-    `INSERT INTO checks (id, lender_id, citizen_key, channel, reference, restricted, checked_at,
-       restriction_id, restriction_version, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`,
-  );
   const citizens = citizenKeys(CITIZENS);
   const random = prng(0x10c);
   const lenders: { id: string; type: LenderType }[] = [
@@ -142,23 +124,7 @@ function build(): number {
       };
       logged.push({ record, entry: checkEntry(record, lender.type) });
     }
-    const last = logged.at(-1)?.record.checkedAt as Date;
-    const receipts = store.log.integrate(
-      logged.map((l) => l.entry),
-      last,
-    );
-    logged.forEach(({ record: c }, i) => {
-      insertCheck.run(
-        c.id,
-        c.lenderId,
-        c.citizenKey,
-        c.channel,
-        c.reference,
-        c.restricted ? 1 : 0,
-        c.checkedAt.getTime(),
-        receipts[i]?.logIndex,
-      );
-    });
+    store.checks.writeBatch(logged);
   };
   const transaction = db.transaction((from: number, to: number) => {
     for (let b = from; b < to; b += BATCH) writeBatch(b, Math.min(b + BATCH, to));

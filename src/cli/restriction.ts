@@ -84,43 +84,40 @@ async function report(s: Services, iin: string, json: boolean | undefined, messa
   else process.stdout.write(`${message}\n`);
 }
 
+/** A service-centre act on one citizen: every one names the citizen and the operator, and can print JSON. */
+function act(parent: Command, name: string, description: string, configure: (c: Command) => Command = (c) => c): Command {
+  const c = parent.command(name).description(description).requiredOption('--iin <iin>', 'the citizen’s IIN');
+  return configure(c).requiredOption('--operator <name>', 'the operator acting for the citizen').option('--json', 'print JSON');
+}
+
 export function registerRestrictionCommands(program: Command): void {
   const restriction = program
     .command('restriction')
     .description('act for a citizen at a service centre; every act is recorded with the operator’s name');
 
-  restriction
-    .command('place')
-    .description('place a ban, or change the one in force (without a term: the policy’s maximum)')
-    .requiredOption('--iin <iin>', 'the citizen’s IIN')
-    .option('--months <n>', 'a fixed term of n months', positiveInt)
-    .option('--until <date>', 'a fixed term ending after this day (YYYY-MM-DD, Asia/Almaty)')
-    .option('--indefinite', 'until cancelled, where the policy allows it')
-    .option('--lender-types <list>', 'bank,mfo (default: all)', csv)
-    .option('--channels <list>', 'remote,in_person (default: all)', csv)
-    .requiredOption('--operator <name>', 'the operator acting for the citizen')
-    .option('--json', 'print JSON')
-    .action((o: PlaceOptions) =>
-      run(() =>
-        withServices(async (s) => {
-          const scope: Partial<Scope> = {};
-          if (o.lenderTypes) scope.lenderTypes = o.lenderTypes as Scope['lenderTypes'];
-          if (o.channels) scope.channels = o.channels as Scope['channels'];
-          const m = await s.restrictions.place(o.iin, { scope, term: termOf(o) }, operator(o.operator));
-          const r = m.restriction;
-          const until = r.endsAt === null ? 'until cancelled' : `until ${formatAlmaty(r.endsAt)}`;
-          await report(s, o.iin, o.json, `${m.isNew ? 'Ban placed' : `Ban changed (version ${r.version})`}, ${until}.`);
-        }),
-      ),
-    );
+  act(restriction, 'place', 'place a ban, or change the one in force (without a term: the policy’s maximum)', (c) =>
+    c
+      .option('--months <n>', 'a fixed term of n months', positiveInt)
+      .option('--until <date>', 'a fixed term ending after this day (YYYY-MM-DD, Asia/Almaty)')
+      .option('--indefinite', 'until cancelled, where the policy allows it')
+      .option('--lender-types <list>', 'bank,mfo (default: all)', csv)
+      .option('--channels <list>', 'remote,in_person (default: all)', csv),
+  ).action((o: PlaceOptions) =>
+    run(() =>
+      withServices(async (s) => {
+        const scope: Partial<Scope> = {};
+        if (o.lenderTypes) scope.lenderTypes = o.lenderTypes as Scope['lenderTypes'];
+        if (o.channels) scope.channels = o.channels as Scope['channels'];
+        const m = await s.restrictions.place(o.iin, { scope, term: termOf(o) }, operator(o.operator));
+        const r = m.restriction;
+        const until = r.endsAt === null ? 'until cancelled' : `until ${formatAlmaty(r.endsAt)}`;
+        await report(s, o.iin, o.json, `${m.isNew ? 'Ban placed' : `Ban changed (version ${r.version})`}, ${until}.`);
+      }),
+    ),
+  );
 
-  restriction
-    .command('lift')
-    .description('lift the ban in force, after the policy’s lift delay')
-    .requiredOption('--iin <iin>', 'the citizen’s IIN')
-    .requiredOption('--operator <name>', 'the operator acting for the citizen')
-    .option('--json', 'print JSON')
-    .action((o: { iin: string; operator: string; json?: boolean }) =>
+  act(restriction, 'lift', 'lift the ban in force, after the policy’s lift delay').action(
+    (o: { iin: string; operator: string; json?: boolean }) =>
       run(() =>
         withServices(async (s) => {
           const m = await s.restrictions.lift(o.iin, operator(o.operator));
@@ -132,39 +129,30 @@ export function registerRestrictionCommands(program: Command): void {
           await report(s, o.iin, o.json, msg);
         }),
       ),
-    );
+  );
 
-  restriction
-    .command('cancel-lift')
-    .description('cancel a lift that has not yet taken effect')
-    .requiredOption('--iin <iin>', 'the citizen’s IIN')
-    .requiredOption('--operator <name>', 'the operator acting for the citizen')
-    .option('--json', 'print JSON')
-    .action((o: { iin: string; operator: string; json?: boolean }) =>
+  act(restriction, 'cancel-lift', 'cancel a lift that has not yet taken effect').action(
+    (o: { iin: string; operator: string; json?: boolean }) =>
       run(() =>
         withServices(async (s) => {
           await s.restrictions.cancelLift(o.iin, operator(o.operator));
           await report(s, o.iin, o.json, 'The pending lift is cancelled; the ban goes on.');
         }),
       ),
-    );
+  );
 
-  restriction
-    .command('exempt')
-    .description('let one lender through the ban for a few hours; the ban holds for everyone else')
-    .requiredOption('--iin <iin>', 'the citizen’s IIN')
-    .requiredOption('--lender-bin <bin>', 'the lender’s BIN')
-    .requiredOption('--hours <h>', 'length of the window in hours', positiveInt)
-    .requiredOption('--operator <name>', 'the operator acting for the citizen')
-    .option('--json', 'print JSON')
-    .action((o: { iin: string; lenderBin: string; hours: number; operator: string; json?: boolean }) =>
-      run(() =>
-        withServices(async (s) => {
-          const m = await s.restrictions.exempt(o.iin, { lenderBin: o.lenderBin, hours: o.hours }, operator(o.operator));
-          await report(s, o.iin, o.json, `Exemption open until ${formatAlmaty(m.exemption?.endsAt as Date)}.`);
-        }),
-      ),
-    );
+  act(restriction, 'exempt', 'let one lender through the ban for a few hours; the ban holds for everyone else', (c) =>
+    c
+      .requiredOption('--lender-bin <bin>', 'the lender’s BIN')
+      .requiredOption('--hours <h>', 'length of the window in hours', positiveInt),
+  ).action((o: { iin: string; lenderBin: string; hours: number; operator: string; json?: boolean }) =>
+    run(() =>
+      withServices(async (s) => {
+        const m = await s.restrictions.exempt(o.iin, { lenderBin: o.lenderBin, hours: o.hours }, operator(o.operator));
+        await report(s, o.iin, o.json, `Exemption open until ${formatAlmaty(m.exemption?.endsAt as Date)}.`);
+      }),
+    ),
+  );
 
   restriction
     .command('show')

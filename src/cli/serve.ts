@@ -50,43 +50,42 @@ function printDemo(demo: DemoData, url: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-export function registerServeCommands(program: Command): void {
-  program
-    .command('serve')
-    .description('run the HTTP service')
+/** A command that listens, with the --port and --host options every such command takes. */
+function listening(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
     .option('--port <n>', 'port (default: PORT or 8080)', port)
-    .option('--host <h>', 'interface to listen on (default: HOST or 127.0.0.1)')
-    .action((o: ServeOptions) =>
-      run(async () => {
-        const { startServer } = await loadServer();
-        const server = await startServer(configWith(o));
-        server.app.log.info({ url: server.url, store: server.services.store.engine }, 'tyiym is serving');
-      }),
-    );
+    .option('--host <h>', 'interface to listen on (default: HOST or 127.0.0.1)');
+}
 
-  program
-    .command('demo')
-    .description('seed demo data into an empty registry, then serve (npm start)')
-    .option('--port <n>', 'port (default: PORT or 8080)', port)
-    .option('--host <h>', 'interface to listen on (default: HOST or 127.0.0.1)')
-    .action((o: ServeOptions) =>
-      run(async () => {
-        // The demo brings its own development identity provider unless DEV_IDP says otherwise.
-        const config = configWith(o, true);
-        const seeding = await openRuntime(config);
-        let demo: DemoData | null = null;
-        try {
-          if (await seeding.store.isEmpty()) demo = await seedDemo(seeding);
-        } finally {
-          await closeRuntime(seeding);
-        }
-        const { startServer } = await loadServer();
-        const server = await startServer(config);
-        if (demo) printDemo(demo, server.url);
-        else process.stdout.write(`Existing data found; serving it without seeding.\n`);
-        process.stdout.write(
-          `Tyiym is serving on ${server.url} (store: ${config.database.kind === 'sqlite' ? config.database.path : 'postgres'}). Stop with Ctrl+C.\n`,
-        );
-      }),
-    );
+export function registerServeCommands(program: Command): void {
+  listening(program, 'serve', 'run the HTTP service').action((o: ServeOptions) =>
+    run(async () => {
+      const { startServer } = await loadServer();
+      const server = await startServer(configWith(o));
+      server.app.log.info({ url: server.url, store: server.services.store.engine }, 'tyiym is serving');
+    }),
+  );
+
+  listening(program, 'demo', 'seed demo data into an empty registry, then serve (npm start)').action((o: ServeOptions) =>
+    run(async () => {
+      // The demo brings its own development identity provider unless DEV_IDP says otherwise.
+      const config = configWith(o, true);
+      const seeding = await openRuntime(config);
+      let demo: DemoData | null = null;
+      try {
+        if (await seeding.store.isEmpty()) demo = await seedDemo(seeding);
+      } finally {
+        await closeRuntime(seeding);
+      }
+      const { startServer } = await loadServer();
+      const server = await startServer(config);
+      if (demo) printDemo(demo, server.url);
+      else process.stdout.write(`Existing data found; serving it without seeding.\n`);
+      process.stdout.write(
+        `Tyiym is serving on ${server.url} (store: ${config.database.kind === 'sqlite' ? config.database.path : 'postgres'}). Stop with Ctrl+C.\n`,
+      );
+    }),
+  );
 }

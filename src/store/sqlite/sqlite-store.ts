@@ -165,7 +165,7 @@ export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   readonly lenders: LenderRepository;
   readonly restrictions: RestrictionRepository;
-  readonly checks: CheckRepository;
+  readonly checks: SqliteChecks;
   readonly log: SqliteLog;
 
   constructor(
@@ -466,42 +466,49 @@ class SqliteRestrictions implements RestrictionRepository {
   }
 }
 
-class SqliteChecks implements CheckRepository {
+export class SqliteChecks implements CheckRepository {
   private readonly insertMany: Database.Transaction<(batch: readonly LoggedCheck[]) => Receipt[]>;
+  private readonly insert: Database.Statement;
   private readonly byId: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
     private readonly durable: Durable,
-    log: SqliteLog,
+    private readonly log: SqliteLog,
   ) {
-    const insert = db.prepare(
+    this.insert = db.prepare(
       `INSERT INTO checks (id, lender_id, citizen_key, channel, reference, restricted, checked_at,
          restriction_id, restriction_version, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertMany = db.transaction((batch: readonly LoggedCheck[]) => {
-      const last = batch[batch.length - 1];
-      const receipts = log.integrate(
-        batch.map((b) => b.entry),
-        last ? last.record.checkedAt : new Date(),
-      );
-      batch.forEach(({ record: c }, i) => {
-        insert.run(
-          c.id,
-          c.lenderId,
-          c.citizenKey,
-          c.channel,
-          c.reference,
-          c.restricted ? 1 : 0,
-          c.checkedAt.getTime(),
-          c.restrictionId,
-          c.restrictionVersion,
-          receipts[i]?.logIndex ?? null,
-        );
-      });
-      return receipts;
-    });
+    this.insertMany = db.transaction((batch: readonly LoggedCheck[]) => this.writeBatch(batch));
     this.byId = db.prepare('SELECT * FROM checks WHERE id = ?');
+  }
+
+  /**
+   * One group commit's writes: the checks, their log entries and one checkpoint. Inside a write
+   * transaction only; insertBatch opens one, and bulk loaders may write many batches in one.
+   */
+  writeBatch(batch: readonly LoggedCheck[]): Receipt[] {
+    const last = batch[batch.length - 1];
+    const receipts = this.log.integrate(
+      batch.map((b) => b.entry),
+      last ? last.record.checkedAt : new Date(),
+    );
+    batch.forEach(({ record: c }, i) => {
+      this.insert.run(
+        c.id,
+        c.lenderId,
+        c.citizenKey,
+        c.channel,
+        c.reference,
+        c.restricted ? 1 : 0,
+        c.checkedAt.getTime(),
+        c.restrictionId,
+        c.restrictionVersion,
+        receipts[i]?.logIndex ?? null,
+      );
+    });
+    return receipts;
   }
 
   async insertBatch(batch: readonly LoggedCheck[]): Promise<Receipt[]> {
@@ -535,7 +542,7 @@ class SqliteChecks implements CheckRepository {
 }
 
 /** The transparency log's tables: written inside the registry's transactions, read for proofs and tiles. */
-class SqliteLog implements LogRepository, LogTx {
+export class SqliteLog implements LogRepository, LogTx {
   signer: LogSigner | null = null;
   private readonly stateStmt: Database.Statement;
   private readonly writeStateStmt: Database.Statement;
