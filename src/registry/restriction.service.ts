@@ -104,6 +104,11 @@ export class RestrictionService {
     return { restriction: latest !== null && isInForce(latest, now) ? await this.view(latest, now) : null, history, checks };
   }
 
+  /** One page of the checks lenders made on a citizen, newest first. */
+  async checksPage(who: CitizenRef, page: { offset: number; limit: number }): Promise<{ checks: CheckWithLender[]; total: number }> {
+    return this.store.checks.pageByCitizen(this.citizen(who).key, page);
+  }
+
   private async view(r: Restriction, now: Date): Promise<RestrictionView> {
     const exemptions = (await this.store.restrictions.exemptions(r.id)).filter((e) => isOpen(e, now));
     const openExemptions = await Promise.all(

@@ -60,6 +60,11 @@ export interface CheckRepository {
   insertBatch(batch: readonly LoggedCheck[]): Promise<Receipt[]>;
   findById(id: string): Promise<CheckRecord | null>;
   listByCitizen(citizenKey: CitizenKey): Promise<CheckWithLender[]>;
+  /** One page of a citizen's checks, newest first, and how many there are in all. */
+  pageByCitizen(
+    citizenKey: CitizenKey,
+    page: { offset: number; limit: number },
+  ): Promise<{ checks: CheckWithLender[]; total: number }>;
 }
 
 /** The transparency log, read side. Writes happen only inside the registry's own transactions. */

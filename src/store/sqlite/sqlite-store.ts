@@ -98,6 +98,18 @@ function toCheck(r: Row): CheckRecord {
   };
 }
 
+function toCheckWithLender(r: Row): CheckWithLender {
+  return {
+    ...toCheck(r),
+    lender: {
+      id: r.lender_id as string,
+      name: r.lender_name as string,
+      bin: r.lender_bin as string,
+      type: r.lender_type as LenderType,
+    },
+  };
+}
+
 /** Opens (creating if needed) a SQLite registry in WAL mode; see WalSync for how commits are made durable. */
 export function openSqliteStore(file: string): SqliteStore {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -529,15 +541,22 @@ export class SqliteChecks implements CheckRepository {
           WHERE c.citizen_key = ? ORDER BY c.checked_at, c.id`,
       )
       .all(citizenKey) as Row[];
-    return rows.map((r) => ({
-      ...toCheck(r),
-      lender: {
-        id: r.lender_id as string,
-        name: r.lender_name as string,
-        bin: r.lender_bin as string,
-        type: r.lender_type as LenderType,
-      },
-    }));
+    return rows.map(toCheckWithLender);
+  }
+
+  async pageByCitizen(
+    citizenKey: CitizenKey,
+    page: { offset: number; limit: number },
+  ): Promise<{ checks: CheckWithLender[]; total: number }> {
+    const rows = this.db
+      .prepare(
+        `SELECT c.*, l.name AS lender_name, l.bin AS lender_bin, l.type AS lender_type
+           FROM checks c JOIN lenders l ON l.id = c.lender_id
+          WHERE c.citizen_key = ? ORDER BY c.checked_at DESC, c.id DESC LIMIT ? OFFSET ?`,
+      )
+      .all(citizenKey, page.limit, page.offset) as Row[];
+    const total = this.db.prepare('SELECT count(*) FROM checks WHERE citizen_key = ?').pluck().get(citizenKey) as number;
+    return { checks: rows.map(toCheckWithLender), total };
   }
 }
 
