@@ -122,4 +122,48 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE checks ADD COLUMN log_index INTEGER;
   ALTER TABLE restriction_events ADD COLUMN log_index INTEGER;
   `,
+  `
+  -- Auditors read the log's entry bundles; their keys are stored as SHA-256 only, like lenders'.
+  CREATE TABLE auditors (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    key_hash    BLOB NOT NULL UNIQUE,
+    key_prefix  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+  ) STRICT;
+
+  -- A lender's previous key, still accepted until expires_at after a rotation with overlap.
+  CREATE TABLE lender_old_keys (
+    key_hash    BLOB PRIMARY KEY,
+    lender_id   TEXT NOT NULL REFERENCES lenders (id),
+    key_prefix  TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  -- The first answer to a request sent with an Idempotency-Key, per caller, for 24 hours.
+  -- request_hash is keyed with the pepper, since a request may hold an IIN.
+  CREATE TABLE idempotency_keys (
+    caller        TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    request_hash  BLOB NOT NULL,
+    created_at    INTEGER NOT NULL,
+    check_id      TEXT,
+    receipt       TEXT,
+    response      TEXT,
+    PRIMARY KEY (caller, key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+
+  -- Every time an operator read a citizen's record, by name; kept out of the public log.
+  CREATE TABLE operator_lookups (
+    seq          INTEGER PRIMARY KEY,
+    operator     TEXT NOT NULL,
+    citizen_key  BLOB NOT NULL,
+    purpose      TEXT NOT NULL,
+    at           INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX operator_lookups_by_citizen ON operator_lookups (citizen_key, seq);
+  `,
 ];
