@@ -7,12 +7,13 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
 import { errorBody } from '../errors.js';
 import type { Services } from '../services.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { isLang, type Lang, negotiateLang, type Translator, translator } from './i18n.js';
+import { asForm, field, isFormType } from './pages/form.js';
 import { PAGES } from './pages/index.js';
 import { render, VIEWS_DIR } from './render.js';
 
@@ -21,6 +22,14 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const PUBLIC_DIR = here('../../dist/public/');
 const GOVUK_DIR = here('../../node_modules/govuk-frontend/dist/');
 const FONTS_DIR = here('../../node_modules/@fontsource/noto-sans/files/');
+
+/** A form's encoding, or no body at all (which only the CSRF check then judges). */
+function isFormBody(headers: FastifyRequest['headers']): boolean {
+  const type = headers['content-type'];
+  if (type !== undefined) return isFormType(type);
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+}
 
 export interface PortalOptions {
   services: Services;
@@ -62,7 +71,7 @@ export async function registerPortal(app: FastifyInstance, { services }: PortalO
     });
     await scope.register(fastifyCsrf, {
       sessionPlugin: '@fastify/session',
-      getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
+      getToken: (req) => field(asForm(req.body), '_csrf'),
     });
     const issuerOrigin = portal.oidc.issuer === '' ? [] : [new URL(portal.oidc.issuer).origin];
     await scope.register(fastifyHelmet, {
@@ -108,6 +117,11 @@ export async function registerPortal(app: FastifyInstance, { services }: PortalO
       }
       request.tr = translator(lang);
     });
+    // Every portal post is an HTML form: a JSON body, a file or text is refused before it is parsed.
+    scope.addHook('preParsing', async (request) => {
+      if (request.method === 'POST' && !isFormBody(request.headers))
+        throw Object.assign(new Error('A portal form takes application/x-www-form-urlencoded only.'), { statusCode: 415 });
+    });
     scope.setErrorHandler(async (error, request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       if (status >= 500) request.log.error({ err: error }, 'portal error');
@@ -117,7 +131,9 @@ export async function registerPortal(app: FastifyInstance, { services }: PortalO
           ? 'errors.csrf'
           : status === 404
             ? 'errors.notFound'
-            : 'errors.generic';
+            : status === 415
+              ? 'errors.notAForm'
+              : 'errors.generic';
       if (!request.tr) request.tr = translator(negotiateLang(request.headers['accept-language']));
       reply.code(code?.startsWith('FST_CSRF') ? 403 : status >= 400 && status < 600 ? status : 500);
       return render(request, reply, 'error.njk', { pageTitle: request.tr.t(`${key}.title`), messageKey: key });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Lender } from '../../src/lenders/lender.js';
+import { translator } from '../../src/portal/i18n.js';
 import {
   type BanFormValues,
   banFormFrom,
@@ -10,8 +11,11 @@ import {
   parseBanForm,
 } from '../../src/portal/pages/ban-form.js';
 import { searchLenders } from '../../src/portal/pages/exemption.routes.js';
+import { asForm } from '../../src/portal/pages/form.js';
 import { loanPolicy } from '../../src/registry/policy.js';
 import type { Restriction } from '../../src/registry/restriction.js';
+import { BIN, IIN } from '../helpers/people.js';
+import { Browser, csrfOf, openPortal, type PortalApp } from './portal-app.js';
 
 // 11:00 on 10 March 2026 in Almaty.
 const NOW = new Date('2026-03-10T06:00:00Z');
@@ -20,6 +24,8 @@ const policy = loanPolicy();
 function form(over: Partial<BanFormValues>): BanFormValues {
   return { ...emptyBanForm(policy), ...over };
 }
+
+const emptyForm: BanFormValues = { lenderTypes: [], channels: [], term: '', months: '', day: '', month: '', year: '' };
 
 function errorsOf(values: BanFormValues, p = policy) {
   const parsed = parseBanForm(values, p, NOW);
@@ -45,6 +51,19 @@ describe('the ban form', () => {
       month: '4',
       year: '2026',
     });
+  });
+
+  it('reads anything but text as absent: numbers, objects, arrays of them', () => {
+    const values = banFormValues({
+      lenderTypes: [1, { bank: true }, 'mfo'],
+      channels: { remote: 'yes' },
+      term: 5,
+      months: null,
+      'lastDay-day': ['7', 8],
+      'lastDay-month': true,
+    });
+    assert.deepEqual(values, { lenderTypes: ['mfo'], channels: [], term: '', months: '', day: '7', month: '', year: '' });
+    assert.deepEqual(banFormValues(asForm(['term', 'indefinite'])), emptyForm);
   });
 
   it('accepts each kind of term and resolves its end in Almaty', () => {
@@ -158,5 +177,65 @@ describe('finding a lender', () => {
       searchLenders(all, '').map((l) => l.name),
       ['Alpha Bank', 'Әлем Қаржы'],
     );
+  });
+});
+
+describe('a post that is not a form', () => {
+  let portal: PortalApp;
+  before(async () => {
+    portal = await openPortal();
+    await portal.services.lenders.register({ name: 'Alpha Bank JSC', bin: BIN.bank, type: 'bank' });
+  });
+  after(() => portal?.close());
+
+  const POSTS = ['/restriction/edit', '/restriction/confirm', '/restriction/lift', '/restriction/lift/cancel', '/exemptions'];
+
+  it('answers 415 with the error page in words, before reading it, and changes nothing', async () => {
+    const browser = new Browser(portal.app, 'ru');
+    await browser.signIn(IIN.alice);
+    await portal.services.restrictions.place(IIN.alice, { term: { kind: 'indefinite' } }, { kind: 'citizen' });
+    const before = (await portal.services.restrictions.record(IIN.alice)).history.length;
+    const _csrf = csrfOf((await browser.get('/')).body);
+    const json = JSON.stringify({ _csrf, lenderTypes: ['bank'], channels: 'remote', term: 5, lenderBin: BIN.bank, hours: 2 });
+    const bodies: [string, string][] = [
+      ['application/json', json],
+      ['application/json; charset=utf-8', json],
+      ['application/json', '{"_csrf": '],
+      ['text/plain', `_csrf=${_csrf}&term=indefinite`],
+      ['application/xml', '<form/>'],
+      ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${_csrf}\r\n--x--\r\n`],
+    ];
+    const title = translator('ru').t('errors.notAForm.title');
+    for (const url of POSTS) {
+      for (const [type, payload] of bodies) {
+        const res = await portal.app.inject({
+          method: 'POST',
+          url,
+          headers: { 'content-type': type, 'accept-language': 'ru', cookie: browser.cookieHeader(url) },
+          payload,
+        });
+        assert.equal(res.statusCode, 415, `${url} with ${type}: ${res.body.slice(0, 300)}`);
+        assert.match(res.headers['content-type'] as string, /^text\/html/);
+        assert.ok(res.body.includes('<html lang="ru"') && res.body.includes(title), `${url} with ${type}: the page says why`);
+      }
+    }
+    const record = await portal.services.restrictions.record(IIN.alice);
+    assert.equal(record.history.length, before);
+    assert.equal(record.restriction?.liftEffectiveAt, null);
+  });
+
+  it('still takes a form whose type names its charset', async () => {
+    const browser = new Browser(portal.app);
+    await browser.signIn(IIN.bob);
+    const _csrf = csrfOf((await browser.get('/restriction/edit')).body);
+    const form = new URLSearchParams({ _csrf, lenderTypes: 'bank', channels: 'remote', term: 'indefinite' });
+    const res = await portal.app.inject({
+      method: 'POST',
+      url: '/restriction/edit',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', cookie: browser.cookieHeader('/') },
+      payload: form.toString(),
+    });
+    assert.equal(res.statusCode, 200);
+    assert.ok(res.body.includes('action="/restriction/confirm"'));
   });
 });

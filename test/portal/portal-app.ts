@@ -78,7 +78,8 @@ export class Browser {
     private readonly acceptLanguage = 'en',
   ) {}
 
-  private cookieHeader(path: string): string {
+  /** The Cookie header this browser sends to `path`. */
+  cookieHeader(path: string): string {
     return [...this.cookies.entries()]
       .filter(([, c]) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || c.path === '/')
       .map(([name, c]) => `${name}=${c.value}`)
