@@ -3,6 +3,7 @@ import type { CitizenKey } from '../identity/citizen-key.js';
 import type { Lender } from '../lenders/lender.js';
 import type { NodeId } from '../log/merkle.js';
 import type { LogSigner, Receipt } from '../log/sequencer.js';
+import type { LookupRepository } from '../registry/lookup.js';
 import type { RestrictionKind } from '../registry/policy.js';
 import type { CitizenFacts, Exemption, Mutation, Restriction, RestrictionEvent } from '../registry/restriction.js';
 import type { BanTerms, Interval } from '../registry/restriction.rules.js';
@@ -96,6 +97,8 @@ export interface Store {
   readonly restrictions: RestrictionRepository;
   readonly checks: CheckRepository;
   readonly log: LogRepository;
+  /** Operators' readings of citizens' records; never in the public log. */
+  readonly lookups: LookupRepository;
   /** Gives the store the key its log's checkpoints are signed with; no write can happen before. */
   attachLog(signer: LogSigner): void;
   /** Ties the store to one pepper: refuses a pepper other than the one its records were keyed with. */

@@ -29,6 +29,7 @@ import type {
   Store,
 } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteLookups } from './sqlite-lookups.js';
 
 type Row = Record<string, unknown>;
 /** Runs a write (its own transaction) and resolves once it is durable. */
@@ -179,6 +180,7 @@ export class SqliteStore implements Store {
   readonly restrictions: RestrictionRepository;
   readonly checks: SqliteChecks;
   readonly log: SqliteLog;
+  readonly lookups: SqliteLookups;
 
   constructor(
     readonly db: Database.Database,
@@ -193,6 +195,7 @@ export class SqliteStore implements Store {
     this.lenders = new SqliteLenders(db, durable);
     this.restrictions = new SqliteRestrictions(db, durable, this.log);
     this.checks = new SqliteChecks(db, durable, this.log);
+    this.lookups = new SqliteLookups(db, durable);
     this.durable = durable;
   }
 
