@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { validateBin } from '../identity/bin.js';
+import { validateDisplayName } from '../identity/display-name.js';
 import { newId } from '../ids.js';
 import { LENDER_TYPES, type LenderType } from '../registry/policy.js';
 import type { LenderRepository } from '../store/store.js';
@@ -25,9 +26,7 @@ export class LenderService {
   ) {}
 
   async register(input: { name: string; bin: string; type: string }): Promise<{ lender: Lender; apiKey: string }> {
-    const name = input.name.trim();
-    if (name.length === 0 || name.length > 200)
-      throw new AppError('invalid_request', 'The lender name must be 1 to 200 characters.');
+    const name = validateDisplayName(input.name, 'lender name');
     const bin = validateBin(input.bin);
     if (!bin.ok) throw new AppError('invalid_bin', bin.message);
     if (!(LENDER_TYPES as readonly string[]).includes(input.type)) {
