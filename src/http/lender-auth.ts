@@ -1,7 +1,8 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Lender } from '../lenders/lender.js';
 import type { LenderService } from '../lenders/lender.service.js';
+import { bearerChallenge } from './bearer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,12 +14,18 @@ const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 /** An onRequest hook: the lender is known from its API key before the body is even read. */
 export function lenderAuth(lenders: LenderService) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     const m = header === undefined ? null : BEARER.exec(header);
-    if (m === null) throw new AppError('unauthorized', 'Send the API key as "Authorization: Bearer <key>".');
+    if (m === null) {
+      bearerChallenge(reply, false);
+      throw new AppError('unauthorized', 'Send the API key as "Authorization: Bearer <key>".');
+    }
     const lender = await lenders.authenticate(m[1] as string);
-    if (lender === null) throw new AppError('unauthorized', 'The API key is unknown or has been revoked.');
+    if (lender === null) {
+      bearerChallenge(reply, true);
+      throw new AppError('unauthorized', 'The API key is unknown or has been revoked.');
+    }
     request.lender = lender;
   };
 }

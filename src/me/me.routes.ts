@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { AppError } from '../errors.js';
+import { bearerChallenge } from '../http/bearer.js';
 import { errorResponses } from '../http/schemas.js';
 import type { Citizen } from '../identity/citizen.js';
 import { CHANNELS, LENDER_TYPES, RESTRICTION_KINDS } from '../registry/policy.js';
@@ -164,8 +165,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<MeRoutesOptions> = async (app, 
     const header = request.headers.authorization;
     const m = header === undefined ? null : BEARER.exec(header);
     if (m === null) {
-      // RFC 6750 §3: a request without credentials gets the challenge without an error code.
-      reply.header('www-authenticate', 'Bearer realm="tyiym"');
+      bearerChallenge(reply, false);
       throw new AppError('unauthorized', 'Send the access token as "Authorization: Bearer <token>".');
     }
     try {
@@ -175,9 +175,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<MeRoutesOptions> = async (app, 
         if (e.reason === 'keys_unavailable') request.log.warn({ err: e.cause }, 'the identity provider’s keys are unavailable');
         else request.log.debug({ reason: e.reason }, 'access token refused');
       }
-      if (e instanceof AppError && e.code === 'unauthorized') {
-        reply.header('www-authenticate', 'Bearer realm="tyiym", error="invalid_token"');
-      }
+      if (e instanceof AppError && e.code === 'unauthorized') bearerChallenge(reply, true);
       throw e;
     }
   });
