@@ -51,6 +51,17 @@ export function signedIn(request: FastifyRequest): Citizen {
   return c;
 }
 
+/** The language switch: this very page (its query kept, a page number say) in each language. */
+function languageLinks(request: FastifyRequest): { code: Lang; name: string; href: string }[] {
+  const kept = new URLSearchParams(request.url.split('?')[1] ?? '');
+  kept.delete('lang');
+  return LANGUAGES.map((code) => {
+    const query = new URLSearchParams(kept);
+    query.append('lang', code);
+    return { code, name: LANGUAGE_NAMES[code], href: `?${query}` };
+  });
+}
+
 /** Renders a page with what every page needs: language, translator, CSRF token, who is signed in. */
 export async function render(
   request: FastifyRequest,
@@ -62,7 +73,7 @@ export async function render(
     ...context,
     lang: request.tr.lang,
     t: request.tr.t,
-    languages: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
+    languages: languageLinks(request),
     csrfToken: reply.generateCsrf(),
     citizen: request.session.citizen ?? null,
     devIdp: request.server.portalDevIdp,

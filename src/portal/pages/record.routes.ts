@@ -3,6 +3,10 @@ import type { RestrictionEvent } from '../../registry/restriction.js';
 import type { Services } from '../../services.js';
 import { type PageRoutes, render, requireCitizen, signedIn } from '../render.js';
 import { describeActor, describeChannel, describeLenderType, describeScope, describeTerm } from './describe.js';
+import { lastPage, pageNumber, paginationOf } from './pagination.js';
+
+/** Who checked me, a page at a time: newest first. */
+const CHECKS_PER_PAGE = 20;
 
 /** One version of a ban in words. */
 function historyRow(e: RestrictionEvent, request: FastifyRequest, lenderName: (id: string) => string | undefined) {
@@ -44,10 +48,26 @@ export const recordPages: PageRoutes = async (app, services) => {
     return render(request, reply, 'history.njk', { pageTitle: request.tr.t('history.title'), rows });
   });
 
-  app.get('/checks', guarded, async (request, reply) => {
+  app.get<{ Querystring: { page?: unknown } }>('/checks', guarded, async (request, reply) => {
     const tr = request.tr;
-    const { checks } = await services.restrictions.record(signedIn(request));
-    const rows = [...checks].reverse().map((c) => ({
+    const asked = pageNumber(request.query.page);
+    const citizen = signedIn(request);
+    const page = asked ?? 1;
+    const { checks, total } = await services.restrictions.checksPage(citizen, {
+      offset: (page - 1) * CHECKS_PER_PAGE,
+      limit: CHECKS_PER_PAGE,
+    });
+    const last = lastPage(total, CHECKS_PER_PAGE);
+    if (asked === null || page > last) {
+      // A mistyped or stale link: say which pages there are, and link the first.
+      return render(request, reply.code(asked === null ? 400 : 404), 'error.njk', {
+        pageTitle: tr.t('checks.noSuchPage.title'),
+        messageKey: 'checks.noSuchPage',
+        messageParams: { last },
+        link: { href: '/checks', text: tr.t('checks.noSuchPage.first') },
+      });
+    }
+    const rows = checks.map((c) => ({
       restricted: c.restricted,
       lender: c.lender.name,
       bin: c.lender.bin,
@@ -56,8 +76,13 @@ export const recordPages: PageRoutes = async (app, services) => {
       channel: describeChannel(c.channel, tr),
       reference: c.reference,
     }));
+    const from = (page - 1) * CHECKS_PER_PAGE + 1;
     return render(request, reply, 'checks.njk', {
       pageTitle: tr.t('checks.title'),
+      pageOf: last > 1 ? tr.t('pagination.pageOf', { page, last }) : null,
+      showing: last > 1 ? tr.t('checks.showing', { from, to: from + rows.length - 1, total }) : null,
+      pagination: paginationOf(page, last, (n) => (n === 1 ? '/checks' : `/checks?page=${n}`), tr),
+      onePage: last === 1,
       rows,
       attempts: rows.filter((r) => r.restricted),
     });
