@@ -7,9 +7,10 @@ export const MAX_DISPLAY_NAME_LENGTH = 200;
  * Characters a name may not hold anywhere: controls (newlines, tabs, escapes), format characters
  * (bidi overrides and isolates, zero-width characters, the BOM), line and paragraph separators,
  * lone surrogates, private-use and unassigned code points. Each can make a name print as something
- * it is not, in a terminal, a page or a statement.
+ * it is not, in a terminal, a page or a statement. Also U+FFFD, which only stands in for text that
+ * could not be decoded: a lone surrogate in a command's arguments arrives as one.
  */
-const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u;
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\uFFFD]/u;
 
 const hex = (cp: number): string => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -29,7 +30,7 @@ export function validateDisplayName(text: string, what: string): string {
     const cp = (codePoints[bad] as string).codePointAt(0) as number;
     throw new AppError(
       'invalid_request',
-      `The ${what} must not contain control, formatting or bidirectional characters ` +
+      `The ${what} must not contain control, formatting, bidirectional or undecodable characters ` +
         `(such as a newline or a direction override): found ${hex(cp)} at character ${bad + 1}.`,
     );
   }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { AppError } from '../../src/errors.js';
 import { MAX_DISPLAY_NAME_LENGTH, validateDisplayName } from '../../src/identity/display-name.js';
 
-const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u;
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\uFFFD]/u;
 const codePoints = (s: string) => Array.from(s).length;
 
 /** Asserts that `text` is refused with invalid_request and a message matching `pattern`. */
@@ -48,6 +48,7 @@ const forbiddenChar = fc.constantFrom(
   '\ue000',
   '\uffff',
   '\u0378',
+  '\ufffd',
 );
 
 describe('validateDisplayName', () => {
@@ -78,7 +79,7 @@ describe('validateDisplayName', () => {
     refused('Ba\u00adnk', /U\+00AD/);
   });
 
-  it('refuses line and paragraph separators, lone surrogates, private-use and unassigned code points', () => {
+  it('refuses line and paragraph separators, lone surrogates, private-use, unassigned and replacement characters', () => {
     refused('Bank\u2028JSC', /U\+2028/);
     refused('Bank\u2029JSC', /U\+2029/);
     refused('Bank \ud800', /U\+D800/);
@@ -88,6 +89,8 @@ describe('validateDisplayName', () => {
     refused('Bank \u{f0000}', /U\+F0000/);
     refused('Bank \uffff', /U\+FFFF/);
     refused('Bank \u0378', /U\+0378/);
+    // what a lone surrogate becomes on its way through a command's arguments
+    refused('Bank \ufffd', /U\+FFFD/);
   });
 
   it('refuses a name that is empty after trimming', () => {
