@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { AppError } from '../errors.js';
+import { identifyCitizen } from '../identity/citizen.js';
+import { validateDisplayName } from '../identity/display-name.js';
 import type { Actor, Scope } from '../registry/restriction.js';
 import { recordJson } from '../registry/restriction.json.js';
 import type { CitizenRecord } from '../registry/restriction.service.js';
@@ -29,10 +31,11 @@ const csv = (value: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-function operator(name: string): Actor {
-  const trimmed = name.trim();
-  if (trimmed === '') throw new AppError('invalid_request', 'The operator’s name is required.');
-  return { kind: 'operator', name: trimmed };
+type Operator = Extract<Actor, { kind: 'operator' }>;
+
+/** Checked before the registry is opened, so that a refused name leaves nothing behind. */
+function operator(name: string): Operator {
+  return { kind: 'operator', name: validateDisplayName(name, 'operator’s name') };
 }
 
 function termOf(o: PlaceOptions): TermRequest {
@@ -78,10 +81,21 @@ function printRecord(record: CitizenRecord): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-async function report(s: Services, iin: string, json: boolean | undefined, message: string): Promise<void> {
-  const record = await s.restrictions.record(iin);
-  if (json) printJson({ ...recordJson(record, s.clock.now()), message });
-  else process.stdout.write(`${message}\n`);
+/**
+ * Reads a citizen's whole record for an operator, recording the reading first: no record is shown
+ * without a trace of who read it and why. The trace holds the citizen key, never the IIN.
+ */
+async function readRecord(s: Services, iin: string, by: Operator, purpose: string): Promise<CitizenRecord> {
+  const citizen = identifyCitizen(s.secrets.pepper, iin);
+  await s.store.lookups.record({ operator: by.name, citizenKey: citizen.key, purpose, at: s.clock.now() });
+  return s.restrictions.record(citizen);
+}
+
+/** After an act: its message, or with --json the whole record, which is then a reading like `show`. */
+async function report(s: Services, iin: string, by: Operator, act: string, json: boolean | undefined, message: string) {
+  if (!json) return void process.stdout.write(`${message}\n`);
+  const record = await readRecord(s, iin, by, act);
+  printJson({ ...recordJson(record, s.clock.now()), message });
 }
 
 /** A service-centre act on one citizen: every one names the citizen and the operator, and can print JSON. */
@@ -103,42 +117,52 @@ export function registerRestrictionCommands(program: Command): void {
       .option('--lender-types <list>', 'bank,mfo (default: all)', csv)
       .option('--channels <list>', 'remote,in_person (default: all)', csv),
   ).action((o: PlaceOptions) =>
-    run(() =>
-      withServices(async (s) => {
+    run(() => {
+      const by = operator(o.operator);
+      return withServices(async (s) => {
         const scope: Partial<Scope> = {};
         if (o.lenderTypes) scope.lenderTypes = o.lenderTypes as Scope['lenderTypes'];
         if (o.channels) scope.channels = o.channels as Scope['channels'];
-        const m = await s.restrictions.place(o.iin, { scope, term: termOf(o) }, operator(o.operator));
+        const m = await s.restrictions.place(o.iin, { scope, term: termOf(o) }, by);
         const r = m.restriction;
         const until = r.endsAt === null ? 'until cancelled' : `until ${formatAlmaty(r.endsAt)}`;
-        await report(s, o.iin, o.json, `${m.isNew ? 'Ban placed' : `Ban changed (version ${r.version})`}, ${until}.`);
-      }),
-    ),
+        await report(
+          s,
+          o.iin,
+          by,
+          'place',
+          o.json,
+          `${m.isNew ? 'Ban placed' : `Ban changed (version ${r.version})`}, ${until}.`,
+        );
+      });
+    }),
   );
 
   act(restriction, 'lift', 'lift the ban in force, after the policy’s lift delay').action(
     (o: { iin: string; operator: string; json?: boolean }) =>
-      run(() =>
-        withServices(async (s) => {
-          const m = await s.restrictions.lift(o.iin, operator(o.operator));
+      run(() => {
+        const by = operator(o.operator);
+        return withServices(async (s) => {
+          const m = await s.restrictions.lift(o.iin, by);
           const at = m.restriction.liftEffectiveAt as Date;
           const msg =
             at <= s.clock.now()
               ? 'The ban is lifted.'
               : `The lift takes effect at ${formatAlmaty(at)}; until then the ban holds and the lift can be cancelled.`;
-          await report(s, o.iin, o.json, msg);
-        }),
-      ),
+          await report(s, o.iin, by, 'lift', o.json, msg);
+        });
+      }),
   );
 
   act(restriction, 'cancel-lift', 'cancel a lift that has not yet taken effect').action(
     (o: { iin: string; operator: string; json?: boolean }) =>
-      run(() =>
-        withServices(async (s) => {
-          await s.restrictions.cancelLift(o.iin, operator(o.operator));
-          await report(s, o.iin, o.json, 'The pending lift is cancelled; the ban goes on.');
-        }),
-      ),
+      run(() => {
+        const by = operator(o.operator);
+        return withServices(async (s) => {
+          await s.restrictions.cancelLift(o.iin, by);
+          await report(s, o.iin, by, 'cancel-lift', o.json, 'The pending lift is cancelled; the ban goes on.');
+        });
+      }),
   );
 
   act(restriction, 'exempt', 'let one lender through the ban for a few hours; the ban holds for everyone else', (c) =>
@@ -146,26 +170,29 @@ export function registerRestrictionCommands(program: Command): void {
       .requiredOption('--lender-bin <bin>', 'the lender’s BIN')
       .requiredOption('--hours <h>', 'length of the window in hours', positiveInt),
   ).action((o: { iin: string; lenderBin: string; hours: number; operator: string; json?: boolean }) =>
-    run(() =>
-      withServices(async (s) => {
-        const m = await s.restrictions.exempt(o.iin, { lenderBin: o.lenderBin, hours: o.hours }, operator(o.operator));
-        await report(s, o.iin, o.json, `Exemption open until ${formatAlmaty(m.exemption?.endsAt as Date)}.`);
-      }),
-    ),
+    run(() => {
+      const by = operator(o.operator);
+      return withServices(async (s) => {
+        const m = await s.restrictions.exempt(o.iin, { lenderBin: o.lenderBin, hours: o.hours }, by);
+        await report(s, o.iin, by, 'exempt', o.json, `Exemption open until ${formatAlmaty(m.exemption?.endsAt as Date)}.`);
+      });
+    }),
   );
 
   restriction
     .command('show')
-    .description('show the ban in force, its history and every check on this IIN')
+    .description('show the ban in force, its history and every check on this IIN; the reading is recorded')
     .requiredOption('--iin <iin>', 'the citizen’s IIN')
+    .requiredOption('--operator <name>', 'the operator reading the record, recorded with the reading')
     .option('--json', 'print {"restriction", "history", "checks"} as JSON')
-    .action((o: { iin: string; json?: boolean }) =>
-      run(() =>
-        withServices(async (s) => {
-          const record = await s.restrictions.record(o.iin);
+    .action((o: { iin: string; operator: string; json?: boolean }) =>
+      run(() => {
+        const by = operator(o.operator);
+        return withServices(async (s) => {
+          const record = await readRecord(s, o.iin, by, 'show');
           if (o.json) printJson(recordJson(record, s.clock.now()));
           else printRecord(record);
-        }),
-      ),
+        });
+      }),
     );
 }
