@@ -20,7 +20,7 @@ import { demoBin } from '../src/demo/seed.js';
 import { citizenKeyOf } from '../src/identity/citizen-key.js';
 import { makeIin } from '../src/identity/iin.js';
 import { newId } from '../src/ids.js';
-import { checkEntry } from '../src/log/entries.js';
+import { logCheck } from '../src/log/entries.js';
 import { loadLogKey } from '../src/log/note.js';
 import type { Channel, LenderType } from '../src/registry/policy.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -122,7 +122,7 @@ function build(): number {
         restrictionId: null,
         restrictionVersion: null,
       };
-      logged.push({ record, entry: checkEntry(record, lender.type) });
+      logged.push(logCheck(record, lender.type));
     }
     store.checks.writeBatch(logged);
   };

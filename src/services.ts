@@ -1,6 +1,8 @@
+import { AuditorService } from './auditors/auditor.service.js';
 import { CheckService } from './checks/check.service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { LenderService } from './lenders/lender.service.js';
 import { LogService } from './log/log.service.js';
 import type { Receipt } from './log/sequencer.js';
@@ -16,6 +18,7 @@ export function createServices(deps: { config: Readonly<Config>; store: Store; c
   const checkWriter = new GroupCommit<LoggedCheck, Receipt>((batch) => store.checks.insertBatch(batch), { maxInFlight: 4 });
   const log = new LogService(store.log, secrets.logKey?.verifierKey ?? null, config.log.origin);
   const lenders = new LenderService(store.lenders, clock, config.lenderCacheMs);
+  const idempotency = new IdempotencyService(store.idempotency, clock, secrets.pepper);
   return {
     config,
     secrets,
@@ -25,7 +28,9 @@ export function createServices(deps: { config: Readonly<Config>; store: Store; c
     lenders,
     restrictions: new RestrictionService(store, lenders, config.policies, clock, secrets.pepper),
     log,
-    checks: new CheckService(store, checkWriter, log, clock, secrets.pepper),
+    idempotency,
+    auditors: new AuditorService(store.auditors, clock, config.lenderCacheMs),
+    checks: new CheckService(store, checkWriter, log, clock, secrets.pepper, idempotency),
   };
 }
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { lenderAuth, requireLender } from '../http/lender-auth.js';
-import { errorResponses } from '../http/schemas.js';
+import { errorResponses, IdempotencyHeaders } from '../http/schemas.js';
 import type { Services } from '../services.js';
 
 const ChannelSchema = Type.Enum(['remote', 'in_person'], { description: 'How the loan would be applied for.' });
@@ -12,11 +12,12 @@ const CheckRequest = Type.Object(
     iin: Type.String({ description: "The borrower's IIN, 12 digits.", maxLength: 64 }),
     channel: ChannelSchema,
     reference: Type.String({
-      minLength: 1,
-      maxLength: 64,
-      // Printable: no control, format or separator characters other than the plain space.
-      pattern: '^[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]+$',
-      description: "The lender's own application reference, 1 to 64 printable characters.",
+      // The full rule (code points, printable, no IIN in any spelling) is checked by validateReference.
+      maxLength: 256,
+      description:
+        "The lender's own application reference: 1 to 64 printable characters (Unicode code points), with no " +
+        'control, formatting or bidirectional characters, and no IIN in any spelling (400 invalid_reference). ' +
+        'Only its hash, referenceHash(checkId, reference), goes into the transparency log.',
     }),
   },
   { additionalProperties: false },
@@ -68,11 +69,13 @@ export const checkRoutes: FastifyPluginAsyncTypebox<CheckRoutesOptions> = async 
           'Call before every loan or microloan. The check is recorded durably before it is answered. ' +
           'The answer is decided at the registry’s clock from the lender type of the calling key.',
         security: [{ apiKey: [] }],
+        headers: IdempotencyHeaders,
         body: CheckRequest,
-        response: { 200: CheckAnswer, ...errorResponses(400, 401, 413, 415, 429, 500, 503) },
+        response: { 200: CheckAnswer, ...errorResponses(400, 401, 413, 415, 422, 429, 500, 503) },
       },
     },
-    async (request) => services.checks.check(requireLender(request), request.body),
+    async (request) =>
+      services.checks.check(requireLender(request), request.body, services.idempotency.keyOf(request.headers['idempotency-key'])),
   );
 
   app.get(

@@ -1,10 +1,12 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import type { IdempotencyClaim, IdempotencyRecord } from '../idempotency/idempotency.js';
+import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { citizenKeyOf } from '../identity/citizen-key.js';
 import { validateIin } from '../identity/iin.js';
 import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
-import { checkEntry } from '../log/entries.js';
+import { logCheck } from '../log/entries.js';
 import type { LogService } from '../log/log.service.js';
 import type { Receipt } from '../log/sequencer.js';
 import { type Channel, KIND_CHECKED_BY } from '../registry/policy.js';
@@ -12,6 +14,7 @@ import { decideCheck } from '../registry/restriction.rules.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { LoggedCheck, Store } from '../store/store.js';
 import type { CheckRecord } from './check.js';
+import { validateReference } from './reference.js';
 
 export interface CheckAnswer {
   checkId: string;
@@ -25,6 +28,12 @@ export interface CheckAnswer {
   entry: string;
   /** A C2SP tlog-proof: the index, the inclusion proof and a signed checkpoint; verifiable offline. */
   receipt: string;
+}
+
+export interface CheckRequest {
+  iin: string;
+  channel: Channel;
+  reference: string;
 }
 
 export function answerOf(c: CheckRecord, r: Receipt): CheckAnswer {
@@ -48,15 +57,43 @@ export class CheckService {
     private readonly log: LogService,
     private readonly clock: Clock,
     private readonly pepper: Buffer,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
-  async check(lender: Lender, request: { iin: string; channel: Channel; reference: string }): Promise<CheckAnswer> {
+  /**
+   * Checks a citizen for a lender. With an Idempotency-Key, a retry of the same request within 24 hours
+   * gets the first answer (the same check, the same receipt) and records nothing.
+   */
+  async check(lender: Lender, request: CheckRequest, idempotencyKey: string | null = null): Promise<CheckAnswer> {
+    // Everything is validated here, for this request alone, before it joins a batch shared with other lenders.
     const v = validateIin(request.iin);
     if (!v.ok) throw new AppError('invalid_iin', v.message);
-    if (request.reference.includes(request.iin)) {
-      // The reference is stored as given; it must not smuggle the IIN into the database.
-      throw new AppError('invalid_request', 'The reference must not contain the IIN.');
-    }
+    validateReference(request.reference);
+    if (idempotencyKey === null) return this.decideAndRecord(lender, request, undefined);
+    const claim = this.idempotency.claim(`lender:${lender.id}`, idempotencyKey, [
+      request.iin,
+      request.channel,
+      request.reference,
+    ]);
+    return this.idempotency.serially(claim, async () => {
+      const prior = await this.idempotency.prior(claim);
+      if (prior !== null) return this.replay(prior);
+      try {
+        return await this.decideAndRecord(lender, request, claim);
+      } catch (e) {
+        // Another node may have recorded the same key meanwhile; its answer is the answer.
+        const raced = await this.idempotency.prior(claim);
+        if (raced !== null) return this.replay(raced);
+        throw e;
+      }
+    });
+  }
+
+  private async decideAndRecord(
+    lender: Lender,
+    request: CheckRequest,
+    claim: IdempotencyClaim | undefined,
+  ): Promise<CheckAnswer> {
     const citizenKey = citizenKeyOf(this.pepper, request.iin);
     const now = this.clock.now();
     const kind = KIND_CHECKED_BY[lender.type];
@@ -78,13 +115,28 @@ export class CheckService {
       restrictionId: ban?.id ?? null,
       restrictionVersion: ban?.version ?? null,
     };
+    let logged: LoggedCheck;
+    try {
+      logged = logCheck(record, lender.type);
+    } catch (e) {
+      throw new AppError('invalid_request', 'The check cannot be recorded as given.', { cause: e });
+    }
+    if (claim !== undefined) logged.idempotency = claim;
     let receipt: Receipt;
     try {
-      receipt = await this.writer.enqueue({ record, entry: checkEntry(record, lender.type) });
+      receipt = await this.writer.enqueue(logged);
     } catch (e) {
       throw new AppError('unavailable', undefined, { cause: e });
     }
     return answerOf(record, receipt);
+  }
+
+  /** The first answer to a key, rebuilt from the check and the receipt it was answered with. */
+  private async replay(prior: IdempotencyRecord): Promise<CheckAnswer> {
+    const c = prior.checkId === null ? null : await this.store.checks.findById(prior.checkId);
+    if (c === null || prior.receipt === null || c.logIndex === null || c.logIndex === undefined)
+      throw new AppError('idempotency_conflict', 'This Idempotency-Key was used for another kind of request.');
+    return answerOf(c, { logIndex: c.logIndex, entry: await this.log.entry(c.logIndex), receipt: prior.receipt });
   }
 
   /** A lender's own earlier check; anyone else's looks like no check at all. */

@@ -18,7 +18,7 @@ import {
 } from '../log/evidence.js';
 import { assembleAsync, inclusionPlan } from '../log/merkle.js';
 import { decodeBase64Strict } from '../verify/base64.js';
-import type { Entry } from '../verify/entry.js';
+import { type AnyEntry as Entry, referenceHash } from '../verify/entry.js';
 import { VerifyError } from '../verify/errors.js';
 import { parseVerifierKey, type VerifierKey } from '../verify/note.js';
 import { type VerifiedReceipt, verifyReceipt } from '../verify/receipt.js';
@@ -46,7 +46,7 @@ export function plural(n: number, one: string, many: string): string {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The fields of a saved check answer that its logged entry must repeat. */
-const ANSWER_FIELDS = ['checkId', 'restricted', 'checkedAt', 'channel', 'reference'] as const;
+const ANSWER_FIELDS = ['checkId', 'restricted', 'checkedAt', 'channel'] as const;
 
 /**
  * Verifies a saved answer (a check answer, or any JSON with `entry` and `receipt`): the receipt against
@@ -69,6 +69,15 @@ export function verifySavedReceipt(value: Record<string, unknown>, key: Verifier
           `The answer says ${field} ${JSON.stringify(value[field])}, but the logged entry says ${JSON.stringify(e[field])}.`,
         );
     }
+    if (value.reference !== undefined) {
+      // Version 2 logs only a commitment to the reference; the answer's text must open it.
+      const same =
+        e.entryVersion === 1
+          ? value.reference === e.reference
+          : typeof value.reference === 'string' && referenceHash(e.checkId, value.reference).equals(e.referenceHash);
+      if (!same)
+        throw new EvidenceError(`The answer says reference ${JSON.stringify(value.reference)}, but the logged entry records another.`);
+    }
   }
   return verified;
 }
@@ -83,7 +92,7 @@ function describeEntry(e: Entry): string[] {
 
 function oneLine(e: Entry): string {
   if (e.type === 'check')
-    return `check ${e.checkId} by ${e.lenderType} ${e.lenderId}, ${e.channel}, ref ${e.reference}: ${e.restricted ? 'RESTRICTED' : 'allowed'}`;
+    return `check ${e.checkId} by ${e.lenderType} ${e.lenderId}, ${e.channel}, ref ${e.entryVersion === 1 ? e.reference : `#${Buffer.from(e.referenceHash).toString('hex').slice(0, 16)}`}: ${e.restricted ? 'RESTRICTED' : 'allowed'}`;
   const terms = [
     `${e.lenderTypes.join('+')} / ${e.channels.join('+')}`,
     e.endsAt === null ? 'until cancelled' : `ends ${e.endsAt}`,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { AppError } from '../errors.js';
 import type { Lender } from '../lenders/lender.js';
 import { withServices } from './context.js';
 import { printJson, run } from './output.js';
@@ -79,16 +80,29 @@ export function registerLenderCommands(program: Command): void {
 
   lender
     .command('rotate-key')
-    .description('replace a lender’s API key; the old key stops working within a second')
+    .description('replace a lender’s API key; the old key stops working within a second, or after --overlap')
     .argument('<id>', 'lender id')
-    .option('--json', 'print {"id", "apiKey"} as JSON')
-    .action((id: string, opts: { json?: boolean }) =>
+    .option('--overlap <duration>', 'keep the old key valid this long, e.g. 24h, 90m or 2d (at most 30d)', '0h')
+    .option('--json', 'print {"id", "apiKey", "oldKeyValidUntil"} as JSON')
+    .action((id: string, opts: { overlap: string; json?: boolean }) =>
       run(() =>
         withServices(async (s) => {
-          const { lender: l, apiKey } = await s.lenders.rotateKey(id);
-          if (opts.json) printJson({ id: l.id, apiKey });
-          else printKey('New key for', l, apiKey);
+          const { lender: l, apiKey, oldKeyValidUntil } = await s.lenders.rotateKey(id, parseDuration(opts.overlap));
+          const until = oldKeyValidUntil?.toISOString() ?? null;
+          if (opts.json) return printJson({ id: l.id, apiKey, oldKeyValidUntil: until });
+          printKey('New key for', l, apiKey);
+          process.stdout.write(
+            until === null ? 'The old key is refused from now on.\n' : `The old key stays valid until ${until}.\n`,
+          );
         }),
       ),
     );
+}
+
+/** A duration such as 24h, 90m or 2d, in milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d{1,6})(m|h|d)$/.exec(text.trim());
+  if (m === null) throw new AppError('invalid_request', `"${text}" is not a duration; write e.g. 24h, 90m or 2d.`);
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAuditorCommands } from './auditor.js';
 import { registerLenderCommands } from './lender.js';
 import { registerLogCommands } from './log.js';
 import { registerRestrictionCommands } from './restriction.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerLenderCommands(program);
   registerRestrictionCommands(program);
   registerLogCommands(program);
+  registerAuditorCommands(program);
   return program;
 }
 

@@ -14,3 +14,15 @@ export const ErrorSchema = Type.Object(
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorSchema> {
   return Object.fromEntries(statuses.map((s) => [s, ErrorSchema]));
 }
+
+/** The optional Idempotency-Key request header of a write; its value is checked by IdempotencyService. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description:
+        'Any 1 to 255 printable ASCII characters without spaces, new for each new request. A retry with the same key ' +
+        'and the same body within 24 hours gets the first answer and records nothing new; the same key with ' +
+        'another body answers 422 idempotency_conflict.',
+    }),
+  ),
+});

@@ -6,8 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
  */
 const PREFIX = 'tyk_';
 
-export function generateApiKey(): string {
-  return `${PREFIX}${randomBytes(32).toString('base64url')}`;
+/** A new key; auditors' keys start with `tya_`, so that the two are never confused. */
+export function generateApiKey(prefix: 'tyk_' | 'tya_' = PREFIX): string {
+  return `${prefix}${randomBytes(32).toString('base64url')}`;
 }
 
 export function hashApiKey(key: string): Buffer {

@@ -14,6 +14,7 @@ interface CacheEntry {
 }
 
 const MAX_CACHE_ENTRIES = 10_000;
+const MAX_OVERLAP_MS = 30 * 24 * 3_600_000;
 
 export class LenderService {
   private readonly cache = new Map<string, CacheEntry>();
@@ -75,25 +76,36 @@ export class LenderService {
     return this.get(id);
   }
 
-  async rotateKey(id: string): Promise<{ lender: Lender; apiKey: string }> {
+  /**
+   * Issues a new key. With an overlap the current key stays valid that long, so the lender can deploy
+   * the new one without a gap; without one (a leaked key) it is refused within a second.
+   */
+  async rotateKey(id: string, overlapMs = 0): Promise<{ lender: Lender; apiKey: string; oldKeyValidUntil: Date | null }> {
+    if (!Number.isSafeInteger(overlapMs) || overlapMs < 0 || overlapMs > MAX_OVERLAP_MS)
+      throw new AppError('invalid_request', 'The overlap must be from 0 to 30 days.');
     const l = await this.get(id);
     if (l.status === 'revoked') throw new AppError('lender_inactive', 'A revoked lender cannot get a new key.');
     const apiKey = generateApiKey();
-    await this.repo.replaceKey(id, hashApiKey(apiKey), keyPrefixOf(apiKey));
+    const oldKeyValidUntil = overlapMs > 0 ? new Date(this.clock.now().getTime() + overlapMs) : null;
+    await this.repo.replaceKey(id, hashApiKey(apiKey), keyPrefixOf(apiKey), oldKeyValidUntil);
     this.cache.clear();
-    return { lender: await this.get(id), apiKey };
+    return { lender: await this.get(id), apiKey, oldKeyValidUntil };
   }
 
   /** The active lender holding this key, or null. Served from memory for at most cacheMs. */
   async authenticate(apiKey: string): Promise<Lender | null> {
+    // Keyed by the key's hash, never the key: the cache must not hold what callers sent.
+    const hash = hashApiKey(apiKey);
+    const id = hash.toString('base64');
     const now = Date.now();
-    const hit = this.cache.get(apiKey);
+    const hit = this.cache.get(id);
     if (hit !== undefined && hit.expiresAt > now) return hit.lender;
-    const found = await this.repo.findByKeyHash(hashApiKey(apiKey));
+    const found = await this.repo.findByKeyHash(hash, this.clock.now());
     const lender = found !== null && found.status === 'active' ? found : null;
-    if (this.cacheMs > 0) {
+    // Unknown keys are not remembered, so that guessing cannot grow the cache or push real lenders out.
+    if (this.cacheMs > 0 && lender !== null) {
       if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
-      this.cache.set(apiKey, { lender, expiresAt: now + this.cacheMs });
+      this.cache.set(id, { lender, expiresAt: now + this.cacheMs });
     }
     return lender;
   }

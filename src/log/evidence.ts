@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CHANNELS, LENDER_TYPES, type LenderType } from '../registry/policy.js';
 import { decodeBase64Strict } from '../verify/base64.js';
 import { type Checkpoint, verifyCheckpoint } from '../verify/checkpoint.js';
-import type { CheckEntry, Entry, RestrictionEventEntry } from '../verify/entry.js';
+import type { AnyCheckEntry as CheckEntry, AnyEntry as Entry, AnyEventEntry as RestrictionEventEntry } from '../verify/entry.js';
 import { VerifyError } from '../verify/errors.js';
 import { parseVerifierKey, type VerifierKey } from '../verify/note.js';
 import { formatProof, parseProof, verifyReceipt } from '../verify/receipt.js';
@@ -87,9 +87,9 @@ export class EvidenceError extends Error {
   }
 }
 
-/** A decoded entry as JSON: the citizen key as hex, everything else as decoded. */
+/** A decoded entry as JSON: raw bytes (the citizen key, commitments) as hex, everything else as decoded. */
 export function entryJson(e: Entry): Record<string, unknown> {
-  return { ...e, citizenKey: Buffer.from(e.citizenKey).toString('hex') };
+  return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v]));
 }
 
 function checkersFor(lender: EvidenceLender | null): readonly Checker[] {

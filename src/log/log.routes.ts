@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
+import { requireAuditor } from '../http/auditor-auth.js';
 import { errorResponses } from '../http/schemas.js';
 import type { Services } from '../services.js';
 import { parseTilePath } from './tiles.js';
@@ -13,7 +14,9 @@ const gzip = promisify(gzipCallback);
 /*
  * The transparency log's public read API: the signed checkpoint, the verifier key, the C2SP
  * tlog-tiles static resources (c2sp.org/tlog-tiles), and JSON proofs for clients that do not speak
- * tiles. Everything here is public and needs no key: the log holds no IIN, only citizen keys.
+ * tiles. Checkpoints, hash tiles, proofs and the key are public. The entry bundles are not: each entry names
+ * a citizen by a pseudonym (the citizen key), and a pseudonym seen across entries says who was checked by
+ * whom and when, so only auditors read them. A lender gets its own check's entry in the check answer.
  */
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -83,7 +86,7 @@ export interface LogRoutesOptions {
 
 /** GET /log/checkpoint, /log/key, /log/tile/… and /log/proof/…: the log, for lenders, auditors and witnesses. */
 export const logRoutes: FastifyPluginAsyncTypebox<LogRoutesOptions> = async (app, { services }) => {
-  const { log } = services;
+  const { log, auditors } = services;
 
   app.get(
     '/log/checkpoint',
@@ -124,7 +127,8 @@ export const logRoutes: FastifyPluginAsyncTypebox<LogRoutesOptions> = async (app
   );
 
   const sendTile = async (request: FastifyRequest, reply: FastifyReply, bytes: Buffer, compress: boolean) => {
-    reply.header('cache-control', IMMUTABLE).type(BINARY);
+    // Entry bundles are for auditors only: no shared cache may keep one.
+    reply.header('cache-control', compress ? 'private, no-store' : IMMUTABLE).type(BINARY);
     if (!compress) return reply.send(bytes);
     reply.header('vary', 'Accept-Encoding');
     if (!acceptsGzip(request.headers['accept-encoding'])) return reply.send(bytes);
@@ -142,16 +146,19 @@ export const logRoutes: FastifyPluginAsyncTypebox<LogRoutesOptions> = async (app
           '`/log/tile/<L>/<N>[.p/<W>]` is a hash tile: the 256 (or, for a partial tile, W) consecutive Merkle tree ' +
           'hashes of level 8·L, 32 bytes each. `/log/tile/entries/<N>[.p/<W>]` is an entry bundle: the entries of ' +
           'leaves N·256 onwards, each prefixed with its length as a big-endian uint16; it is gzip-compressed when ' +
-          'the client accepts gzip. <N> is written in groups of three digits, all but the last prefixed with `x` ' +
+          'the client accepts gzip. Entry bundles need an auditor key (`Authorization: Bearer tya_…`, 401 without ' +
+          'one); hash tiles are public. <N> is written in groups of three digits, all but the last prefixed with `x` ' +
           '(1234067 → `x001/x234/067`). Full and partial tiles never change and are cached for a year. ' +
           '404 for a path that is not canonical and for a tile the tree has not reached.',
         params: Type.Object({
           '*': Type.String({ maxLength: 128, description: 'The tile path after `/log/tile/`, e.g. `0/x001/234.p/17`.' }),
         }),
-        response: { 200: binaryResponse('The tile’s bytes.'), ...errorResponses(404) },
+        response: { 200: binaryResponse('The tile’s bytes.'), ...errorResponses(401, 404) },
       },
     },
     async (request, reply) => {
+      // Checked before the path is parsed, so that no answer about entries reaches anyone else.
+      if (request.params['*'].startsWith('entries')) await requireAuditor(auditors, request, reply);
       const path = `tile/${request.params['*']}`;
       const ref = parseTilePath(path);
       if (ref === null) throw new AppError('not_found', 'Not a tlog-tiles tile path.');

@@ -38,6 +38,13 @@ export class LogService {
     return { logIndex: index, entry, receipt: formatProof({ index, proof, checkpoint }) };
   }
 
+  /** The canonical bytes of one entry. */
+  async entry(index: number): Promise<Buffer> {
+    const [entry] = await this.repo.entries(index, index + 1);
+    if (entry === undefined) throw new AppError('not_found', 'No such log entry.');
+    return entry;
+  }
+
   /** Throws not_found when the tree has not reached `size` leaves yet. */
   private async requireReached(size: number): Promise<void> {
     const head = await this.repo.head();

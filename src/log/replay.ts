@@ -1,6 +1,6 @@
 import { CHANNELS, type Channel, KIND_CHECKED_BY, LENDER_TYPES, type LenderType } from '../registry/policy.js';
 import { type BanTerms, decideCheck, type Interval, statusAt } from '../registry/restriction.rules.js';
-import type { RestrictionEventEntry } from '../verify/entry.js';
+import type { AnyEventEntry as RestrictionEventEntry } from '../verify/entry.js';
 
 /*
  * Replays a citizen's logged restriction events to the ban a check would have read at a given

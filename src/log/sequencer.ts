@@ -1,4 +1,3 @@
-import { type Entry, encodeEntry } from '../verify/entry.js';
 import { leafHash } from '../verify/hash.js';
 import { TLOG_PROOF_HEADER } from '../verify/receipt.js';
 import { appendLeaves, inclusionProof, type ReadHash, rangeNodes, type StoredNode, stateRoot, type TreeState } from './merkle.js';
@@ -27,14 +26,13 @@ export interface Receipt {
 }
 
 /**
- * Integrates a batch of entries into the tree and signs one checkpoint for the batch, inside
+ * Integrates a batch of encoded entries (encodeEntry) into the tree and signs one checkpoint for the batch, inside
  * the transaction that records the events themselves, so the log and the registry never
  * disagree. The state row is read and written under the transaction's write lock, so two
  * writers can never sign checkpoints of diverging trees.
  */
-export function integrate(tx: LogTx, entries: readonly Entry[], signer: LogSigner, at: Date): Receipt[] {
-  if (entries.length === 0) return [];
-  const bytes = entries.map((e) => encodeEntry(e));
+export function integrate(tx: LogTx, bytes: readonly Buffer[], signer: LogSigner, at: Date): Receipt[] {
+  if (bytes.length === 0) return [];
   const state = tx.readState();
   const { newState, newNodeHashes } = appendLeaves(
     state,

@@ -8,7 +8,9 @@ interface Pending<T, R> {
  * Groups the writes of every request that arrived in one event-loop tick into one
  * transaction. Each caller's promise settles only after that transaction is durable (or has
  * failed), so nothing is acknowledged before it is on disk, and one flush to disk carries the
- * whole batch. A failed commit rejects every write in it.
+ * whole batch. A failed commit is retried in halves, down to single items, so one item that
+ * cannot be written fails its own caller alone and every other write in its batch still lands.
+ * (A failed commit wrote nothing, so retrying cannot record anything twice.)
  *
  * Up to `maxInFlight` batches may be committing at once: while one waits for its flush to
  * disk, the next tick's batch is already written, so the event loop never idles on the disk.
@@ -55,25 +57,32 @@ export class GroupCommit<T, R = void> {
       return;
     }
     this.inFlight++;
-    let committed: Promise<R[]>;
-    try {
-      committed = this.commit(batch.map((p) => p.item));
-    } catch (e) {
-      committed = Promise.reject(e);
-    }
-    committed.then(
-      (results) => this.finish(batch, null, results),
-      (e: unknown) => this.finish(batch, e ?? new Error('commit failed'), []),
-    );
+    void this.run(batch).then(() => this.finish());
     if (this.queue.length > 0) this.schedule();
   }
 
-  private finish(batch: Pending<T, R>[], error: unknown, results: R[]): void {
-    this.inFlight--;
+  /** Commits a batch, settling every caller; on failure, each half is tried on its own. */
+  private async run(batch: Pending<T, R>[]): Promise<void> {
+    let results: R[];
+    try {
+      results = await this.commit(batch.map((p) => p.item));
+    } catch (e) {
+      if (batch.length === 1) {
+        batch[0]?.reject(e ?? new Error('commit failed'));
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await this.run(batch.slice(0, half));
+      await this.run(batch.slice(half));
+      return;
+    }
     batch.forEach((p, i) => {
-      if (error === null) p.resolve(results[i] as R);
-      else p.reject(error);
+      p.resolve(results[i] as R);
     });
+  }
+
+  private finish(): void {
+    this.inFlight--;
     if (this.queue.length > 0) this.schedule();
     else this.settleIdle();
   }

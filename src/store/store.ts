@@ -1,4 +1,6 @@
+import type { AuditorRepository } from '../auditors/auditor.js';
 import type { CheckRecord, CheckWithLender } from '../checks/check.js';
+import type { IdempotencyClaim, IdempotencyRepository } from '../idempotency/idempotency.js';
 import type { CitizenKey } from '../identity/citizen-key.js';
 import type { Lender } from '../lenders/lender.js';
 import type { NodeId } from '../log/merkle.js';
@@ -7,7 +9,6 @@ import type { LookupRepository } from '../registry/lookup.js';
 import type { RestrictionKind } from '../registry/policy.js';
 import type { CitizenFacts, Exemption, Mutation, Restriction, RestrictionEvent } from '../registry/restriction.js';
 import type { BanTerms, Interval } from '../registry/restriction.rules.js';
-import type { CheckEntry } from '../verify/entry.js';
 
 /**
  * The contract every store implements. Methods are asynchronous so that a networked store
@@ -19,9 +20,11 @@ export interface LenderRepository {
   list(): Promise<Lender[]>;
   findById(id: string): Promise<Lender | null>;
   findByBin(bin: string): Promise<Lender | null>;
-  findByKeyHash(keyHash: Buffer): Promise<Lender | null>;
+  /** The lender whose current key, or previous key still within its overlap at `at`, has this hash. */
+  findByKeyHash(keyHash: Buffer, at: Date): Promise<Lender | null>;
   revoke(id: string, at: Date): Promise<boolean>;
-  replaceKey(id: string, keyHash: Buffer, keyPrefix: string): Promise<boolean>;
+  /** Gives an active lender a new key; the current one stays valid until `keepOldUntil` (null: not at all). */
+  replaceKey(id: string, keyHash: Buffer, keyPrefix: string, keepOldUntil: Date | null): Promise<boolean>;
 }
 
 /** The terms of a citizen's latest ban that a check needs, with the version that decided it. */
@@ -37,6 +40,8 @@ export interface RestrictionRepository {
     kind: RestrictionKind,
     facts: CitizenFacts,
     plan: (current: Restriction | null) => Mutation,
+    /** An Idempotency-Key taken by this change, recorded in the same transaction. */
+    claim?: IdempotencyClaim,
   ): Promise<Mutation>;
   latest(citizenKey: CitizenKey, kind: RestrictionKind): Promise<Restriction | null>;
   exemptions(restrictionId: string): Promise<Exemption[]>;
@@ -47,10 +52,12 @@ export interface RestrictionRepository {
   lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]>;
 }
 
-/** A check with the entry that records it in the transparency log. */
+/** A check with the entry that records it in the transparency log, already encoded. */
 export interface LoggedCheck {
   record: CheckRecord;
-  entry: CheckEntry;
+  entry: Buffer;
+  /** The caller's Idempotency-Key, recorded with the check and its receipt. */
+  idempotency?: IdempotencyClaim;
 }
 
 export interface CheckRepository {
@@ -97,6 +104,8 @@ export interface Store {
   readonly restrictions: RestrictionRepository;
   readonly checks: CheckRepository;
   readonly log: LogRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly auditors: AuditorRepository;
   /** Operators' readings of citizens' records; never in the public log. */
   readonly lookups: LookupRepository;
   /** Gives the store the key its log's checkpoints are signed with; no write can happen before. */

@@ -1,22 +1,30 @@
+import { createHash } from 'node:crypto';
 import { VerifyError } from './errors.js';
 
 /*
- * The bytes of a log leaf (the "entry" whose leaf hash goes into the tree). Version 1:
+ * The bytes of a log leaf (the "entry" whose leaf hash goes into the tree):
  *
- *   version (1 byte, 0x01) ‖ type (1 byte) ‖ field₁ ‖ … ‖ fieldₙ
+ *   version (1 byte) ‖ type (1 byte) ‖ field₁ ‖ … ‖ fieldₙ
  *   field = length (4 bytes, big-endian) ‖ bytes
  *
- * Fields come in a fixed order per type; text is UTF-8 without control characters; absent values are
- * empty fields; lists are comma-joined. Every field is validated on encode and on decode, so a value has
- * exactly one encoding and encodeEntry(decodeEntry(b)) returns b. An entry is at most 65,535 bytes, so
- * that it fits the 16-bit length prefix of a tlog-tiles entry bundle.
+ * Fields come in a fixed order per version and type; text is UTF-8 without control characters; absent
+ * values are empty fields; lists are comma-joined. Every field is validated on encode and on decode, so
+ * a value has exactly one encoding and encodeEntry(decodeEntry(b)) returns b. An entry is at most
+ * 65,535 bytes, so that it fits the 16-bit length prefix of a tlog-tiles entry bundle.
  *
  * No field can carry an IIN: the citizen is the 32-byte citizen key (HMAC-SHA-256 of the IIN).
+ *
+ * Version 2 (written since) holds no free text at all: a lender's reference and an operator's name are
+ * replaced by salted SHA-256 commitments (referenceHash, operatorHash) that whoever holds the text can
+ * recompute, and no one else can read. Version 1 entries, which held both as text, still decode.
  */
 
-export const ENTRY_VERSION = 1;
+export const ENTRY_VERSION = 2;
+export const ENTRY_VERSIONS = [1, 2] as const;
+export type EntryVersion = (typeof ENTRY_VERSIONS)[number];
 export const MAX_ENTRY_SIZE = 0xffff;
 export const CITIZEN_KEY_SIZE = 32;
+export const COMMITMENT_SIZE = 32;
 
 export const ENTRY_TYPES = { check: 1, restriction_event: 2 } as const;
 export type EntryType = keyof typeof ENTRY_TYPES;
@@ -26,22 +34,51 @@ export type EventAction = (typeof EVENT_ACTIONS)[number];
 export const ACTOR_KINDS = ['citizen', 'operator'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
-/** A lender's check and the registry's answer. */
-export interface CheckEntry {
+function commitment(domain: string, id: string, text: string): Buffer {
+  return createHash('sha256').update(`${domain}\0${id}\0`, 'utf8').update(text, 'utf8').digest();
+}
+
+/**
+ * What a version-2 check entry holds instead of the lender's reference:
+ * SHA-256("tyiym/reference/v2" ‖ 0x00 ‖ checkId ‖ 0x00 ‖ reference), all UTF-8. The lender, who knows
+ * both, recomputes it to match a receipt to its application; the check id salts it, so equal
+ * references in two entries look unrelated.
+ */
+export function referenceHash(checkId: string, reference: string): Buffer {
+  return commitment('tyiym/reference/v2', checkId, reference);
+}
+
+/** What a version-2 event entry holds instead of an operator's name: the same construction, salted by the event id. */
+export function operatorHash(eventId: string, operatorName: string): Buffer {
+  return commitment('tyiym/operator/v2', eventId, operatorName);
+}
+
+interface CheckFields {
   type: 'check';
   checkId: string;
   lenderId: string;
   lenderType: string;
   citizenKey: Uint8Array;
   channel: string;
-  reference: string;
   restricted: boolean;
   /** RFC 3339 UTC with milliseconds, as Date#toISOString writes it. */
   checkedAt: string;
 }
 
-/** One change to a ban: the version it produced and who made it. */
-export interface RestrictionEventEntry {
+/** A lender's check and the registry's answer. */
+export interface CheckEntry extends CheckFields {
+  entryVersion: 2;
+  /** referenceHash(checkId, reference). */
+  referenceHash: Uint8Array;
+}
+
+/** A check as version 1 logged it, with the reference as text. */
+export interface CheckEntryV1 extends CheckFields {
+  entryVersion: 1;
+  reference: string;
+}
+
+interface EventFields {
   type: 'restriction_event';
   eventId: string;
   restrictionId: string;
@@ -58,12 +95,28 @@ export interface RestrictionEventEntry {
   exemptionLenderId: string | null;
   exemptionEndsAt: string | null;
   actorKind: ActorKind;
-  /** Set exactly when the actor is an operator. */
-  actorName: string | null;
   at: string;
 }
 
+/** One change to a ban: the version of the ban it produced (`version`) and who made it. */
+export interface RestrictionEventEntry extends EventFields {
+  entryVersion: 2;
+  /** operatorHash(eventId, name), set exactly when the actor is an operator. */
+  operatorHash: Uint8Array | null;
+}
+
+/** A change as version 1 logged it, with the operator's name as text. */
+export interface RestrictionEventEntryV1 extends EventFields {
+  entryVersion: 1;
+  /** Set exactly when the actor is an operator. */
+  actorName: string | null;
+}
+
 export type Entry = CheckEntry | RestrictionEventEntry;
+/** Any entry a log may hold, of either format version. */
+export type AnyCheckEntry = CheckEntry | CheckEntryV1;
+export type AnyEventEntry = RestrictionEventEntry | RestrictionEventEntryV1;
+export type AnyEntry = AnyCheckEntry | AnyEventEntry;
 
 // A field codec turns one property into its bytes and back; both directions validate.
 interface Codec<T> {
@@ -151,6 +204,17 @@ const citizenKey: Codec<Uint8Array> = {
   },
 };
 
+const digest: Codec<Uint8Array> = {
+  encode: (v, n) => {
+    if (!(v instanceof Uint8Array) || v.length !== COMMITMENT_SIZE) throw invalid(n, `expected ${COMMITMENT_SIZE} raw bytes`);
+    return Buffer.from(v);
+  },
+  decode: (b, n) => {
+    digest.encode(b, n);
+    return Buffer.from(b);
+  },
+};
+
 const flag: Codec<boolean> = {
   encode: (v, n) => {
     if (typeof v !== 'boolean') throw invalid(n, 'expected true or false');
@@ -184,10 +248,11 @@ function optional<T>(inner: Codec<T>): Codec<T | null> {
   };
 }
 
-type Fields<E> = { [K in Exclude<keyof E, 'type'>]: Codec<E[K]> };
+type Fields<E> = { [K in Exclude<keyof E, 'type' | 'entryVersion'>]: Codec<E[K]> };
 
 // The order of these keys is the order of the fields on the wire; never reorder them within a version.
-const CHECK_FIELDS: Fields<CheckEntry> = {
+// The format version (`entryVersion`) is written in the header, so it is not a field.
+const CHECK_FIELDS_V1: Fields<CheckEntryV1> = {
   checkId: text,
   lenderId: text,
   lenderType: token,
@@ -198,7 +263,18 @@ const CHECK_FIELDS: Fields<CheckEntry> = {
   checkedAt: instant,
 };
 
-const EVENT_FIELDS: Fields<RestrictionEventEntry> = {
+const CHECK_FIELDS_V2: Fields<CheckEntry> = {
+  checkId: text,
+  lenderId: text,
+  lenderType: token,
+  citizenKey,
+  channel: token,
+  referenceHash: digest,
+  restricted: flag,
+  checkedAt: instant,
+};
+
+const EVENT_FIELDS_COMMON = {
   eventId: text,
   restrictionId: text,
   citizenKey,
@@ -212,33 +288,46 @@ const EVENT_FIELDS: Fields<RestrictionEventEntry> = {
   exemptionLenderId: optional(text),
   exemptionEndsAt: optional(instant),
   actorKind: oneOf(ACTOR_KINDS),
-  actorName: optional(text),
-  at: instant,
 };
 
-const SCHEMAS = { check: CHECK_FIELDS, restriction_event: EVENT_FIELDS } as Record<EntryType, Record<string, Codec<unknown>>>;
+const EVENT_FIELDS_V1: Fields<RestrictionEventEntryV1> = { ...EVENT_FIELDS_COMMON, actorName: optional(text), at: instant };
+const EVENT_FIELDS_V2: Fields<RestrictionEventEntry> = { ...EVENT_FIELDS_COMMON, operatorHash: optional(digest), at: instant };
+
+type Schema = Record<string, Codec<unknown>>;
+const SCHEMAS: Record<EntryVersion, Record<EntryType, Schema>> = {
+  1: { check: CHECK_FIELDS_V1 as Schema, restriction_event: EVENT_FIELDS_V1 as Schema },
+  2: { check: CHECK_FIELDS_V2 as Schema, restriction_event: EVENT_FIELDS_V2 as Schema },
+};
 
 /** Rules across fields, checked on encode and on decode. */
-function checkInvariants(e: Entry): void {
+function checkInvariants(e: AnyEntry): void {
   if (e.type !== 'restriction_event') return;
-  if ((e.actorKind === 'operator') !== (e.actorName !== null))
-    throw invalid('actorName', 'set exactly when the actor is an operator');
+  const named = e.entryVersion === 1 ? e.actorName !== null : e.operatorHash !== null;
+  if ((e.actorKind === 'operator') !== named)
+    throw invalid(e.entryVersion === 1 ? 'actorName' : 'operatorHash', 'set exactly when the actor is an operator');
   const exempting = e.action === 'exemption_opened';
   if ((e.exemptionLenderId !== null) !== exempting || (e.exemptionEndsAt !== null) !== exempting)
     throw invalid('exemptionLenderId', 'the exemption fields are set exactly when the action is exemption_opened');
 }
 
-/** The canonical bytes of an entry. Throws a VerifyError (invalid_entry) for any invalid or unknown property. */
-export function encodeEntry(entry: Entry): Buffer {
+/**
+ * The canonical bytes of an entry, of either format version (the registry writes version 2 only).
+ * Throws a VerifyError (invalid_entry) for any invalid or unknown property.
+ */
+export function encodeEntry(entry: AnyEntry): Buffer {
   if (entry === null || typeof entry !== 'object') throw new VerifyError('invalid_entry', 'An entry must be an object.');
   const type = (entry as { type: unknown }).type;
   if (typeof type !== 'string' || !Object.hasOwn(ENTRY_TYPES, type)) throw invalid('type', `unknown entry type ${String(type)}`);
-  const schema = SCHEMAS[type as EntryType];
+  const versionKey = 'entryVersion';
+  const version = (entry as unknown as Record<string, unknown>)[versionKey];
+  if (!ENTRY_VERSIONS.includes(version as EntryVersion))
+    throw invalid(versionKey, `expected one of ${ENTRY_VERSIONS.join(', ')}`);
+  const schema = SCHEMAS[version as EntryVersion][type as EntryType];
   const names = Object.keys(schema);
-  const extra = Object.keys(entry).filter((k) => k !== 'type' && !Object.hasOwn(schema, k));
+  const extra = Object.keys(entry).filter((k) => k !== 'type' && k !== versionKey && !Object.hasOwn(schema, k));
   if (extra.length > 0) throw invalid(extra.join(', '), 'not a field of this entry type');
   const values = entry as unknown as Record<string, unknown>;
-  const parts: Buffer[] = [Buffer.from([ENTRY_VERSION, ENTRY_TYPES[type as EntryType]])];
+  const parts: Buffer[] = [Buffer.from([version as number, ENTRY_TYPES[type as EntryType]])];
   for (const name of names) {
     if (!Object.hasOwn(entry, name)) throw invalid(name, 'missing');
     const bytes = (schema[name] as Codec<unknown>).encode(values[name], name);
@@ -252,18 +341,19 @@ export function encodeEntry(entry: Entry): Buffer {
   return out;
 }
 
-/** Decodes canonical entry bytes. Throws a VerifyError (malformed_entry) on anything encodeEntry would not produce. */
-export function decodeEntry(bytes: Uint8Array): Entry {
+/** Decodes canonical entry bytes of either version. Throws a VerifyError (malformed_entry) on anything encodeEntry would not produce. */
+export function decodeEntry(bytes: Uint8Array): AnyEntry {
   const malformed = (why: string) => new VerifyError('malformed_entry', `Malformed entry: ${why}.`);
   if (!(bytes instanceof Uint8Array)) throw malformed('not bytes');
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length > MAX_ENTRY_SIZE) throw malformed(`longer than ${MAX_ENTRY_SIZE} bytes`);
   if (b.length < 2) throw malformed('too short');
-  if (b[0] !== ENTRY_VERSION) throw malformed(`unknown version ${b[0]}`);
+  const version = b[0] as EntryVersion;
+  if (!ENTRY_VERSIONS.includes(version)) throw malformed(`unknown version ${b[0]}`);
   const type = (Object.keys(ENTRY_TYPES) as EntryType[]).find((t) => ENTRY_TYPES[t] === b[1]);
   if (type === undefined) throw malformed(`unknown entry type ${b[1]}`);
-  const schema = SCHEMAS[type];
-  const out: Record<string, unknown> = { type };
+  const schema = SCHEMAS[version][type];
+  const out: Record<string, unknown> = { type, entryVersion: version };
   let at = 2;
   for (const [name, codec] of Object.entries(schema)) {
     if (at + 4 > b.length) throw malformed(`it ends before field ${name}`);
@@ -278,7 +368,7 @@ export function decodeEntry(bytes: Uint8Array): Entry {
     at += length;
   }
   if (at !== b.length) throw malformed('trailing bytes after the last field');
-  const entry = out as unknown as Entry;
+  const entry = out as unknown as AnyEntry;
   try {
     checkInvariants(entry);
   } catch (e) {

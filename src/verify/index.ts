@@ -6,18 +6,28 @@ export { type Checkpoint, type CheckpointOptions, formatCheckpoint, parseCheckpo
 export {
   ACTOR_KINDS,
   type ActorKind,
+  type AnyCheckEntry,
+  type AnyEntry,
+  type AnyEventEntry,
   type CheckEntry,
+  type CheckEntryV1,
   CITIZEN_KEY_SIZE,
+  COMMITMENT_SIZE,
   decodeEntry,
   ENTRY_TYPES,
   ENTRY_VERSION,
+  ENTRY_VERSIONS,
   type Entry,
   type EntryType,
+  type EntryVersion,
   EVENT_ACTIONS,
   type EventAction,
   encodeEntry,
   MAX_ENTRY_SIZE,
+  operatorHash,
   type RestrictionEventEntry,
+  type RestrictionEventEntryV1,
+  referenceHash,
 } from './entry.js';
 export { VerifyError, type VerifyErrorCode } from './errors.js';
 export { emptyRoot, HASH_SIZE, leafHash, nodeHash, rootFromLeafHashes, rootFromLeaves } from './hash.js';

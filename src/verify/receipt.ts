@@ -1,6 +1,6 @@
 import { decodeBase64Strict, parseDecimal } from './base64.js';
 import { type Checkpoint, type CheckpointOptions, verifyCheckpoint } from './checkpoint.js';
-import { decodeEntry, type Entry } from './entry.js';
+import { type AnyEntry, decodeEntry } from './entry.js';
 import { VerifyError } from './errors.js';
 import { HASH_SIZE, leafHash } from './hash.js';
 import { noteBytes, type VerifierKey } from './note.js';
@@ -74,7 +74,7 @@ export function formatProof(p: {
 
 export interface VerifiedReceipt {
   /** The decoded entry. */
-  entry: Entry;
+  entry: AnyEntry;
   /** Its position in the log. */
   index: number;
   /** The signed checkpoint whose tree includes it. */

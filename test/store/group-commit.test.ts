@@ -38,11 +38,27 @@ describe('GroupCommit', () => {
     assert.deepEqual(batches, [[1], [2, 3]]);
   });
 
-  it('rejects every write of a failed batch and goes on with the next', async () => {
+  it('fails only the item that cannot be written; the rest of its batch is committed', async () => {
+    const committed: number[] = [];
+    const writer = new GroupCommit<number, number>(async (items) => {
+      if (items.includes(13)) throw new Error('cannot encode 13');
+      committed.push(...items);
+      return items.map((i) => i * 10);
+    });
+    const results = await Promise.allSettled([1, 2, 13, 4, 5].map((i) => writer.enqueue(i)));
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected')),
+      [10, 20, 'rejected', 40, 50],
+    );
+    assert.deepEqual(committed.sort(), [1, 2, 4, 5]);
+  });
+
+  it('rejects every write when the store itself fails, and goes on with the next batch', async () => {
+    let failing = true;
     let calls = 0;
     const writer = new GroupCommit<number>(async () => {
       calls++;
-      if (calls === 1) throw new Error('disk full');
+      if (failing) throw new Error('disk full');
       return [];
     });
     const results = await Promise.allSettled([writer.enqueue(1), writer.enqueue(2)]);
@@ -50,8 +66,9 @@ describe('GroupCommit', () => {
       results.map((r) => r.status),
       ['rejected', 'rejected'],
     );
+    assert.equal(calls, 3, 'the batch, then each half');
+    failing = false;
     await writer.enqueue(3);
-    assert.equal(calls, 2);
   });
 
   it('caps a batch and drains the rest', async () => {

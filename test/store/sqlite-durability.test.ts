@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { checkEntry } from '../../src/log/entries.js';
+import { logCheck } from '../../src/log/entries.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir, testLogKey } from '../helpers/registry.js';
 
@@ -41,7 +41,7 @@ describe('SQLite durability', () => {
         restrictionId: null,
         restrictionVersion: null,
       };
-      await store.checks.insertBatch([{ record, entry: checkEntry(record, 'bank') }]);
+      await store.checks.insertBatch([logCheck(record, 'bank')]);
       events.push('acknowledged');
     } finally {
       fs.fsync = realFsync;

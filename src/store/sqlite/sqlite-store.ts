@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CheckRecord, CheckWithLender } from '../../checks/check.js';
 import { AppError } from '../../errors.js';
+import type { IdempotencyClaim } from '../../idempotency/idempotency.js';
 import type { CitizenKey } from '../../identity/citizen-key.js';
 import type { Lender } from '../../lenders/lender.js';
 import { eventEntry } from '../../log/entries.js';
@@ -19,6 +20,7 @@ import type {
   Scope,
 } from '../../registry/restriction.js';
 import type { Interval } from '../../registry/restriction.rules.js';
+import { encodeEntry } from '../../verify/entry.js';
 import type {
   CheckRepository,
   CurrentBan,
@@ -29,6 +31,8 @@ import type {
   Store,
 } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteAuditors } from './sqlite-auditors.js';
+import { insertClaim, SqliteIdempotency } from './sqlite-idempotency.js';
 import { SqliteLookups } from './sqlite-lookups.js';
 
 type Row = Record<string, unknown>;
@@ -181,6 +185,8 @@ export class SqliteStore implements Store {
   readonly checks: SqliteChecks;
   readonly log: SqliteLog;
   readonly lookups: SqliteLookups;
+  readonly idempotency: SqliteIdempotency;
+  readonly auditors: SqliteAuditors;
 
   constructor(
     readonly db: Database.Database,
@@ -195,6 +201,8 @@ export class SqliteStore implements Store {
     this.lenders = new SqliteLenders(db, durable);
     this.restrictions = new SqliteRestrictions(db, durable, this.log);
     this.checks = new SqliteChecks(db, durable, this.log);
+    this.idempotency = new SqliteIdempotency(db, durable);
+    this.auditors = new SqliteAuditors(db, durable);
     this.lookups = new SqliteLookups(db, durable);
     this.durable = durable;
   }
@@ -243,7 +251,12 @@ class SqliteLenders implements LenderRepository {
     private readonly db: Database.Database,
     private readonly durable: Durable,
   ) {
-    this.byKeyHash = db.prepare('SELECT * FROM lenders WHERE key_hash = ?');
+    this.byKeyHash = db.prepare(
+      `SELECT * FROM lenders WHERE key_hash = ?
+       UNION ALL
+       SELECT l.* FROM lender_old_keys k JOIN lenders l ON l.id = k.lender_id WHERE k.key_hash = ? AND k.expires_at > ?
+       LIMIT 1`,
+    );
   }
 
   async insert(l: Lender, keyHash: Buffer): Promise<void> {
@@ -276,8 +289,8 @@ class SqliteLenders implements LenderRepository {
     return r ? toLender(r) : null;
   }
 
-  async findByKeyHash(keyHash: Buffer): Promise<Lender | null> {
-    const r = this.byKeyHash.get(keyHash) as Row | undefined;
+  async findByKeyHash(keyHash: Buffer, at: Date): Promise<Lender | null> {
+    const r = this.byKeyHash.get(keyHash, keyHash, at.getTime()) as Row | undefined;
     return r ? toLender(r) : null;
   }
 
@@ -290,13 +303,22 @@ class SqliteLenders implements LenderRepository {
     return res.changes === 1;
   }
 
-  async replaceKey(id: string, keyHash: Buffer, keyPrefix: string): Promise<boolean> {
-    const res = await this.durable(() =>
-      this.db
-        .prepare(`UPDATE lenders SET key_hash = ?, key_prefix = ? WHERE id = ? AND status = 'active'`)
-        .run(keyHash, keyPrefix, id),
-    );
-    return res.changes === 1;
+  async replaceKey(id: string, keyHash: Buffer, keyPrefix: string, keepOldUntil: Date | null): Promise<boolean> {
+    const replace = this.db.transaction((): boolean => {
+      const old = this.db.prepare(`SELECT key_hash, key_prefix FROM lenders WHERE id = ? AND status = 'active'`).get(id) as
+        | Row
+        | undefined;
+      if (old === undefined) return false;
+      // Only the key being replaced overlaps; an older one still in its overlap is cut off now.
+      this.db.prepare('DELETE FROM lender_old_keys WHERE lender_id = ?').run(id);
+      if (keepOldUntil !== null)
+        this.db
+          .prepare('INSERT INTO lender_old_keys (key_hash, lender_id, key_prefix, expires_at) VALUES (?, ?, ?, ?)')
+          .run(old.key_hash, id, old.key_prefix, keepOldUntil.getTime());
+      this.db.prepare('UPDATE lenders SET key_hash = ?, key_prefix = ? WHERE id = ?').run(keyHash, keyPrefix, id);
+      return true;
+    });
+    return this.durable(() => replace.immediate());
   }
 }
 
@@ -327,8 +349,10 @@ class SqliteRestrictions implements RestrictionRepository {
     kind: RestrictionKind,
     facts: CitizenFacts,
     plan: (current: Restriction | null) => Mutation,
+    claim?: IdempotencyClaim,
   ): Promise<Mutation> {
     const run = this.db.transaction((): Mutation => {
+      if (claim !== undefined) insertClaim(this.db, claim);
       const row = this.latestStmt.get(citizenKey, kind) as Row | undefined;
       const m = plan(row ? toRestriction(row) : null);
       const r = m.restriction;
@@ -379,7 +403,7 @@ class SqliteRestrictions implements RestrictionRepository {
       );
       // Every change goes into the transparency log in the same transaction.
       const receipts = this.log.integrate(
-        m.events.map((e) => eventEntry(e, citizenKey, r.kind)),
+        m.events.map((e) => encodeEntry(eventEntry(e, citizenKey, r.kind))),
         m.events[0]?.at ?? r.updatedAt,
       );
       for (const [i, e] of m.events.entries()) {
@@ -509,7 +533,10 @@ export class SqliteChecks implements CheckRepository {
       batch.map((b) => b.entry),
       last ? last.record.checkedAt : new Date(),
     );
-    batch.forEach(({ record: c }, i) => {
+    batch.forEach(({ record: c, idempotency }, i) => {
+      const receipt = receipts[i];
+      if (idempotency !== undefined && receipt !== undefined)
+        insertClaim(this.db, idempotency, { checkId: c.id, receipt: receipt.receipt });
       this.insert.run(
         c.id,
         c.lenderId,
@@ -520,7 +547,7 @@ export class SqliteChecks implements CheckRepository {
         c.checkedAt.getTime(),
         c.restrictionId,
         c.restrictionVersion,
-        receipts[i]?.logIndex ?? null,
+        receipt?.logIndex ?? null,
       );
     });
     return receipts;
