@@ -7,7 +7,10 @@ import { checkRoutes } from './checks/check.routes.js';
 import { ConfigError } from './config.js';
 import { demoCitizenPlans } from './demo/seed.js';
 import { healthRoutes } from './health/health.routes.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { installJsonAccept } from './http/accept.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './http/error-handler.js';
+import { installJsonParser } from './http/json-body.js';
+import { installRequestId, requestIdOf } from './http/request-id.js';
 import { ErrorSchema } from './http/schemas.js';
 import { createDevProvider, registerDevIdp } from './idp/dev-idp.js';
 import { logRoutes } from './log/log.routes.js';
@@ -35,13 +38,20 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
         : { loggerInstance: options.logger }),
     bodyLimit: config.http.bodyLimit,
     trustProxy: false,
-    return503OnClosing: true,
+    // installErrorHandler answers requests that arrive during shutdown with 503 in the catalogue's shape.
+    return503OnClosing: false,
+    genReqId: requestIdOf,
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: anything else is 415, not parsed as text.
   app.removeContentTypeParser('text/plain');
+  installJsonParser(app);
+  installRequestId(app);
   installErrorHandler(app);
+  installJsonAccept(app, '/v1/');
   app.addSchema(ErrorSchema);
 
   await app.register(fastifySwagger, {
