@@ -153,7 +153,7 @@ describe('tyiym restriction', () => {
     await box.json(['lender', 'add', '--name', 'Micro', '--bin', MFO_BIN, '--type', 'mfo']);
   });
 
-  const show = (iin: string) => box.json<RecordJson>(['restriction', 'show', '--iin', iin]);
+  const show = (iin: string) => box.json<RecordJson>(['restriction', 'show', '--iin', iin, '--operator', OPERATOR]);
 
   test('place without a term uses the policy maximum of 6 months', async () => {
     const expected = lastDayAfter(6);
@@ -251,7 +251,7 @@ describe('tyiym restriction', () => {
       assertFails(r, message);
       assert.match(r.stderr, /\[invalid_iin\]/);
     }
-    const show = await box.run(['restriction', 'show', '--iin', badCheckDigit, '--json']);
+    const show = await box.run(['restriction', 'show', '--iin', badCheckDigit, '--operator', OPERATOR, '--json']);
     assertFails(show, /check digit/);
   });
 
@@ -348,13 +348,13 @@ describe('tyiym restriction', () => {
   });
 
   test('show without --json describes the ban, its history and checks', async () => {
-    const r = await box.run(['restriction', 'show', '--iin', IIN.e]);
+    const r = await box.run(['restriction', 'show', '--iin', IIN.e, '--operator', OPERATOR]);
     assertOk(r);
     assert.match(r.stdout, /Ban in force \(version 4, active\)/);
     assert.match(r.stdout, /History \(4\):/);
     assert.match(r.stdout, /by operator Exempt Operator/);
     assert.match(r.stdout, /Checks \(0\):/);
-    const none = await box.run(['restriction', 'show', '--iin', IIN.f]);
+    const none = await box.run(['restriction', 'show', '--iin', IIN.f, '--operator', OPERATOR]);
     assertOk(none);
     assert.match(none.stdout, /No ban is in force\./);
   });
@@ -471,7 +471,7 @@ describe('tyiym serve', () => {
     const unbanned = await postCheck(server.url, bank.apiKey, { iin: IIN.b, channel: 'remote', reference: 'app-3' });
     assert.equal(unbanned.body.restricted, false);
 
-    const rec = await box.json<RecordJson>(['restriction', 'show', '--iin', IIN.a]);
+    const rec = await box.json<RecordJson>(['restriction', 'show', '--iin', IIN.a, '--operator', OPERATOR]);
     assert.equal(rec.checks.length, 2, 'only this citizen’s checks are listed');
     const [first, second] = rec.checks;
     assert.deepEqual(first, {
@@ -490,7 +490,7 @@ describe('tyiym serve', () => {
       restricted: false,
       checkedAt: allowed.body.checkedAt,
     });
-    const other = await box.json<RecordJson>(['restriction', 'show', '--iin', IIN.b]);
+    const other = await box.json<RecordJson>(['restriction', 'show', '--iin', IIN.b, '--operator', OPERATOR]);
     assert.deepEqual(
       other.checks.map((c) => c.checkId),
       [unbanned.body.checkId],

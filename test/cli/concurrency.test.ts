@@ -115,7 +115,7 @@ describe('changing a ban from the CLI while the server answers checks', () => {
     const controlB = await postCheck(url, mfo.apiKey, { iin: IIN, channel: 'in_person', reference: 'control-b' });
     assert.equal(controlB.body.restricted, false, 'scope B is no longer in force');
 
-    const rec = await box.json<RecordJson>(['restriction', 'show', '--iin', IIN]);
+    const rec = await box.json<RecordJson>(['restriction', 'show', '--iin', IIN, '--operator', OPERATOR]);
 
     // History: the first placement, then one version per CLI run, in order, each with its operator.
     assert.equal(rec.history.length, CHANGES + 1);

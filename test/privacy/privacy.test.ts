@@ -172,7 +172,7 @@ describe('no IIN reaches the database files or the logs', () => {
     }
 
     // Reading records through the CLI while the server runs.
-    for (const iin of CITIZENS) await run(['restriction', 'show', '--iin', iin, '--json']);
+    for (const iin of CITIZENS) await run(['restriction', 'show', '--iin', iin, '--operator', 'Operator One', '--json']);
   });
   after(() => box.cleanup());
 
@@ -202,7 +202,7 @@ describe('no IIN reaches the database files or the logs', () => {
   });
 
   test('the records are whole: every check answered is listed for its citizen', async () => {
-    const rec = await box.json<RecordJson>(['restriction', 'show', '--iin', ALICE]);
+    const rec = await box.json<RecordJson>(['restriction', 'show', '--iin', ALICE, '--operator', 'Operator One']);
     const ids = new Set(rec.checks.map((c) => c.checkId));
     const mine = answers.filter((_, i) => i % CITIZENS.length === 0);
     assert.equal(rec.checks.length, mine.length);
