@@ -32,7 +32,7 @@ export function registerLenderCommands(program: Command): void {
   lender
     .command('add')
     .description('register a lender and print its new API key once')
-    .requiredOption('--name <name>', 'legal name')
+    .requiredOption('--name <name>', 'legal name, up to 200 characters, printable only')
     .requiredOption('--bin <bin>', 'business identification number, 12 digits')
     .requiredOption('--type <type>', 'bank or mfo')
     .option('--json', 'print {"id", "apiKey"} as JSON')
