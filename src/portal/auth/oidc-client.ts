@@ -51,8 +51,14 @@ export class OidcClient {
     return { url: url.href, state, nonce, codeVerifier };
   }
 
-  /** Exchanges the code and returns the IIN from the configured claim (ID token, else userinfo). */
-  async finish(callbackUrl: URL, expected: { state: string; nonce: string; codeVerifier: string }): Promise<string> {
+  /**
+   * Exchanges the code and returns the IIN from the configured claim (ID token, else userinfo),
+   * with the ID token itself, which is the hint for signing out at the provider.
+   */
+  async finish(
+    callbackUrl: URL,
+    expected: { state: string; nonce: string; codeVerifier: string },
+  ): Promise<{ iin: string; idToken: string | undefined }> {
     const config = await this.config();
     const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
       pkceCodeVerifier: expected.codeVerifier,
@@ -68,19 +74,34 @@ export class OidcClient {
       iin = info[claim];
     }
     if (typeof iin !== 'string') throw new AppError('unauthorized', `The identity provider sent no "${claim}" claim.`);
-    return iin;
+    return { iin, idToken: tokens.id_token };
   }
 
-  async logoutUrl(): Promise<string | null> {
+  /**
+   * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): the ID token as the hint
+   * proves which session to end, so the provider need not ask the citizen to confirm again.
+   */
+  async logoutUrl(idToken: string | undefined, uiLocale: string): Promise<string | null> {
     try {
       const config = await this.config();
       if (!config.serverMetadata().end_session_endpoint) return null;
       return oidc.buildEndSessionUrl(config, {
-        client_id: this.settings.oidc.clientId,
+        ...(idToken === undefined ? {} : { id_token_hint: idToken }),
         post_logout_redirect_uri: `${this.settings.publicUrl}/`,
+        ui_locales: uiLocale,
       }).href;
     } catch {
       return null;
     }
   }
+}
+
+/** Why a sign-in failed, in the words the citizen is shown. */
+export type SignInFailure = 'cancelled' | 'expired' | 'failed';
+
+export function signInFailure(e: unknown): SignInFailure {
+  if (e instanceof oidc.AuthorizationResponseError) return e.error === 'access_denied' ? 'cancelled' : 'failed';
+  // The code was used already, has expired, or does not match the verifier.
+  if (e instanceof oidc.ResponseBodyError && e.error === 'invalid_grant') return 'expired';
+  return 'failed';
 }

@@ -1,60 +1,87 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import { identifyCitizen } from '../../identity/citizen.js';
+import { type SignInFailure, signInFailure } from '../auth/oidc-client.js';
+import { HOME, safeReturnTo } from '../auth/return-to.js';
 import { type PageRoutes, render } from '../render.js';
 
-function safeReturnTo(value: unknown): string {
-  // Only paths on this site: never an open redirect.
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+declare module 'fastify' {
+  interface Session {
+    /** The provider's ID token: the hint that lets sign-out end the provider's session too. */
+    idToken?: string;
+  }
 }
+
+const FAILURE_PAGES: Record<SignInFailure | 'unavailable', string> = {
+  cancelled: 'errors.signInCancelled',
+  expired: 'errors.signInExpired',
+  failed: 'errors.signIn',
+  unavailable: 'errors.signInUnavailable',
+};
 
 function regenerate(request: FastifyRequest): Promise<void> {
   return new Promise((resolve, reject) => request.session.regenerate((e) => (e ? reject(e) : resolve())));
 }
 
+function failurePage(request: FastifyRequest, reply: FastifyReply, why: SignInFailure | 'unavailable', status = 400) {
+  const messageKey = FAILURE_PAGES[why];
+  return render(request, reply.code(status), 'error.njk', { pageTitle: request.tr.t(`${messageKey}.title`), messageKey });
+}
+
 /** Sign-in and sign-out with the identity provider (Authorization Code flow with PKCE). */
 export const authPages: PageRoutes = async (app, services) => {
-  app.get<{ Querystring: { returnTo?: string } }>('/auth/login', { schema: { hide: true } }, async (request, reply) => {
-    const flow = await app.oidcClient.start(request.tr.lang);
+  const { publicUrl } = services.config.portal;
+
+  app.get<{ Querystring: { returnTo?: unknown } }>('/auth/login', { schema: { hide: true } }, async (request, reply) => {
+    let flow: Awaited<ReturnType<typeof app.oidcClient.start>>;
+    try {
+      flow = await app.oidcClient.start(request.tr.lang);
+    } catch (e) {
+      request.log.warn({ err: e instanceof AppError ? e.message : (e as Error).name }, 'identity provider unavailable');
+      return failurePage(request, reply, 'unavailable', 503);
+    }
     request.session.oidc = {
       state: flow.state,
       nonce: flow.nonce,
       codeVerifier: flow.codeVerifier,
-      returnTo: safeReturnTo(request.query.returnTo),
+      returnTo: safeReturnTo(request.query.returnTo, publicUrl),
     };
     return reply.redirect(flow.url);
   });
 
-  app.get('/auth/callback', { schema: { hide: true } }, async (request, reply) => {
+  app.get<{ Querystring: { state?: unknown } }>('/auth/callback', { schema: { hide: true } }, async (request, reply) => {
     const expected = request.session.oidc;
-    const fail = () =>
-      render(request, reply.code(400), 'error.njk', {
-        pageTitle: request.tr.t('errors.signIn.title'),
-        messageKey: 'errors.signIn',
-      });
-    if (!expected) return fail();
-    let iin: string;
+    if (!expected) return failurePage(request, reply, 'expired');
+    // A sign-in is finished once: a replayed or second callback finds nothing to finish.
+    request.session.oidc = undefined;
+    if (request.query.state !== expected.state) return failurePage(request, reply, 'expired');
+    let signedIn: { iin: string; idToken: string | undefined };
     try {
-      iin = await app.oidcClient.finish(new URL(request.url, services.config.portal.publicUrl), expected);
+      signedIn = await app.oidcClient.finish(new URL(request.url, publicUrl), expected);
     } catch (e) {
       request.log.warn({ err: e instanceof AppError ? e.message : (e as Error).name }, 'sign-in failed');
-      return fail();
+      return failurePage(request, reply, signInFailure(e));
     }
     let citizen: ReturnType<typeof identifyCitizen>;
     try {
-      citizen = identifyCitizen(services.secrets.pepper, iin);
+      citizen = identifyCitizen(services.secrets.pepper, signedIn.iin);
     } catch {
-      return fail();
+      return failurePage(request, reply, 'failed');
     }
     // A new session id at sign-in, so a session fixed before sign-in is worth nothing.
     await regenerate(request);
     request.session.citizen = { key: citizen.key.toString('hex'), birthYear: citizen.facts.birthYear, sex: citizen.facts.sex };
-    return reply.redirect(expected.returnTo);
+    if (signedIn.idToken !== undefined) request.session.idToken = signedIn.idToken;
+    // Checked again, so the Location header never carries what sign-in would refuse.
+    return reply.redirect(safeReturnTo(expected.returnTo, publicUrl));
   });
 
   app.post('/auth/logout', { schema: { hide: true }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const providerLogout = await app.oidcClient.logoutUrl();
+    const { idToken } = request.session;
+    const lang = request.tr.lang;
     await request.session.destroy();
-    return reply.redirect(providerLogout ?? '/');
+    // Both sessions end in one step: the provider's too, with the ID token as proof of whose.
+    const providerLogout = await app.oidcClient.logoutUrl(idToken, lang);
+    return reply.redirect(providerLogout ?? HOME);
   });
 };
