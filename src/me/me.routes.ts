@@ -1,16 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { bearerChallenge } from '../http/bearer.js';
-import { errorResponses } from '../http/schemas.js';
+import { errorResponses, IdempotencyHeaders } from '../http/schemas.js';
 import type { Citizen } from '../identity/citizen.js';
-import { CHANNELS, LENDER_TYPES, RESTRICTION_KINDS } from '../registry/policy.js';
 import type { Actor } from '../registry/restriction.js';
 import { citizenCheckJson, eventJson, restrictionJson } from '../registry/restriction.json.js';
-import type { TermRequest } from '../registry/term.js';
 import type { Services } from '../services.js';
 import { AccessTokenRefused, type AccessTokenVerifier } from './access-token.js';
+import { idempotently } from './idempotent.js';
+import {
+  CheckEntry,
+  ExemptionBody,
+  HistoryEntry,
+  LenderType,
+  LiftAnswer,
+  PatchBody,
+  PutBody,
+  RestrictionAnswer,
+  termOf,
+} from './me.schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,120 +37,6 @@ const CITIZEN: Actor = { kind: 'citizen' };
 
 const SECURITY = [{ citizenToken: [] }];
 const TAGS = ['me'];
-
-// --- Schemas --------------------------------------------------------------------------------
-
-const DateTime = Type.String({ format: 'date-time', description: 'An instant, RFC 3339 in UTC.' });
-const NullableDateTime = Type.Union([DateTime, Type.Null()]);
-const LenderType = Type.Enum(LENDER_TYPES, { description: 'bank: a bank; mfo: a microfinance organisation.' });
-const Channel = Type.Enum(CHANNELS, { description: 'remote: online or by phone; in_person: at a branch.' });
-
-const LenderSummary = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  bin: Type.String({ description: 'The lender’s 12-digit business identification number.' }),
-  type: LenderType,
-});
-
-const ActorSchema = Type.Object({
-  kind: Type.Enum(['citizen', 'operator'], { description: 'citizen: you; operator: a service-centre employee.' }),
-  name: Type.Optional(Type.String({ description: 'The operator’s name.' })),
-});
-
-const RestrictionSchema = Type.Object(
-  {
-    id: Type.String(),
-    kind: Type.Enum(RESTRICTION_KINDS),
-    status: Type.Enum(['active', 'lift_pending', 'expired', 'lifted', 'scheduled']),
-    version: Type.Integer({ description: 'Grows by one with every change.' }),
-    lenderTypes: Type.Array(LenderType, { description: 'The lender types the ban covers.' }),
-    channels: Type.Array(Channel, { description: 'The channels the ban covers.' }),
-    startsAt: DateTime,
-    endsAt: Type.Union([DateTime, Type.Null()], { description: 'When the ban ends; null: until cancelled.' }),
-    lastDay: Type.Union([Type.String({ format: 'date' }), Type.Null()], {
-      description: 'The last calendar day the ban covers (Asia/Almaty); null: until cancelled.',
-    }),
-    daysLeft: Type.Union([Type.Integer(), Type.Null()], { description: 'Calendar days left, today included.' }),
-    liftRequestedAt: NullableDateTime,
-    liftEffectiveAt: Type.Union([DateTime, Type.Null()], { description: 'When a requested lift takes effect.' }),
-    exemptions: Type.Array(Type.Object({ lender: LenderSummary, startsAt: DateTime, endsAt: DateTime, actor: ActorSchema }), {
-      description: 'Lenders let through the ban for a while.',
-    }),
-  },
-  { description: 'The ban in force.' },
-);
-
-const RestrictionAnswer = Type.Object({
-  restriction: Type.Union([RestrictionSchema, Type.Null()], { description: 'null: no ban is in force.' }),
-});
-
-const LiftAnswer = Type.Object({
-  restriction: Type.Union([RestrictionSchema, Type.Null()], { description: 'null: the lift took effect at once.' }),
-  liftEffectiveAt: Type.String({ format: 'date-time', description: 'When the ban stops (or stopped) applying.' }),
-});
-
-const HistoryEntry = Type.Object({
-  restrictionId: Type.String(),
-  version: Type.Integer(),
-  action: Type.Enum(['placed', 'changed', 'lift_requested', 'lift_cancelled', 'exemption_opened']),
-  lenderTypes: Type.Array(LenderType),
-  channels: Type.Array(Channel),
-  endsAt: NullableDateTime,
-  liftEffectiveAt: NullableDateTime,
-  exemption: Type.Union([Type.Object({ lenderId: Type.String(), endsAt: DateTime }), Type.Null()]),
-  actor: ActorSchema,
-  at: DateTime,
-});
-
-const CheckEntry = Type.Object({
-  checkId: Type.String(),
-  lender: LenderSummary,
-  channel: Channel,
-  reference: Type.String({ description: 'The lender’s own application reference.' }),
-  restricted: Type.Boolean({ description: 'true: the lender was told not to lend.' }),
-  checkedAt: DateTime,
-});
-
-const Term = Type.Union(
-  [
-    Type.Object(
-      { months: Type.Integer({ description: 'A number of calendar months from today.' }) },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      { until: Type.String({ maxLength: 32, description: 'The last day covered, YYYY-MM-DD (Asia/Almaty).' }) },
-      { additionalProperties: false },
-    ),
-    Type.Object({ indefinite: Type.Literal(true) }, { additionalProperties: false, description: 'Until cancelled.' }),
-  ],
-  { description: 'How long the ban lasts; without it, the longest term the policy allows.' },
-);
-
-const PlaceBody = Type.Object(
-  {
-    lenderTypes: Type.Optional(Type.Array(LenderType, { maxItems: 8, description: 'Default: every lender type.' })),
-    channels: Type.Optional(Type.Array(Channel, { maxItems: 8, description: 'Default: every channel.' })),
-    term: Type.Optional(Term),
-  },
-  { additionalProperties: false },
-);
-
-const ExemptionBody = Type.Object(
-  {
-    lenderBin: Type.String({ maxLength: 64, description: 'The BIN of the lender to let through.' }),
-    hours: Type.Integer({ description: 'How long the lender is let through, in hours, up to the policy’s limit.' }),
-  },
-  { additionalProperties: false },
-);
-
-function termOf(term: Static<typeof Term> | undefined): TermRequest {
-  if (term === undefined) return { kind: 'max' };
-  if ('months' in term) return { kind: 'months', months: term.months };
-  if ('until' in term) return { kind: 'until', date: term.until };
-  return { kind: 'indefinite' };
-}
-
-// --- Routes ---------------------------------------------------------------------------------
 
 export interface MeRoutesOptions {
   services: Services;
@@ -212,22 +108,67 @@ export const meRoutes: FastifyPluginAsyncTypebox<MeRoutesOptions> = async (app, 
       schema: {
         tags: TAGS,
         security: SECURITY,
-        summary: 'Place or change your ban',
+        summary: 'Place your ban, or replace its terms',
         description:
-          'Places a ban when none is in force, or changes the one in force into a new version. ' +
-          'Lender types and channels default to all of them; the term defaults to the longest the policy allows. ' +
-          'Asking for a ban while a lift is pending cancels the lift. ' +
+          'Places a ban when none is in force, or replaces the one in force with a new version holding exactly the ' +
+          'lender types, channels and term given; all three are required (400 when one is missing). To change one ' +
+          'part only, use PATCH. Asking for a ban while a lift is pending cancels the lift. ' +
           'Rule failures answer 400 invalid_term or invalid_scope.',
-        body: PlaceBody,
-        response: { 200: RestrictionAnswer, ...errorResponses(400, 401, 413, 415, 500, 503) },
+        headers: IdempotencyHeaders,
+        body: PutBody,
+        response: { 200: RestrictionAnswer, ...errorResponses(400, 401, 413, 415, 422, 500, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const citizen = citizenOf(request);
+      const { lenderTypes, channels, term } = request.body;
+      const answer = await idempotently(
+        services.idempotency,
+        request,
+        citizen,
+        async (idempotency) => {
+          await restrictions.place(citizen, { scope: { lenderTypes, channels }, term: termOf(term) }, CITIZEN, { idempotency });
+          return { restriction: await current(citizen) };
+        },
+        async () => ({ restriction: await current(citizen) }),
+      );
+      return reply.code(200).send(answer);
+    },
+  );
+
+  app.patch(
+    '/v1/me/restriction',
+    {
+      schema: {
+        tags: TAGS,
+        security: SECURITY,
+        summary: 'Change part of your ban',
+        description:
+          'Changes only what the body names: lender types, channels or term; everything omitted stays as it is. ' +
+          'Asking for a change while a lift is pending cancels the lift. 409 no_restriction when no ban is in force; ' +
+          'rule failures answer 400 invalid_term or invalid_scope.',
+        headers: IdempotencyHeaders,
+        body: PatchBody,
+        response: { 200: RestrictionAnswer, ...errorResponses(400, 401, 409, 413, 415, 422, 500, 503) },
+      },
+    },
+    async (request, reply) => {
       const citizen = citizenOf(request);
       const { lenderTypes, channels, term } = request.body;
       const scope = { ...(lenderTypes === undefined ? {} : { lenderTypes }), ...(channels === undefined ? {} : { channels }) };
-      await restrictions.place(citizen, { scope, term: termOf(term) }, CITIZEN);
-      return { restriction: await current(citizen) };
+      const answer = await idempotently(
+        services.idempotency,
+        request,
+        citizen,
+        async (idempotency) => {
+          await restrictions.change(citizen, { scope, ...(term === undefined ? {} : { term: termOf(term) }) }, CITIZEN, {
+            idempotency,
+          });
+          return { restriction: await current(citizen) };
+        },
+        async () => ({ restriction: await current(citizen) }),
+      );
+      return reply.code(200).send(answer);
     },
   );
 
@@ -242,14 +183,25 @@ export const meRoutes: FastifyPluginAsyncTypebox<MeRoutesOptions> = async (app, 
           'The lift takes effect after the delay the policy sets, which may be none. Until then the ban holds and ' +
           'the lift can be cancelled. restriction is null when the lift took effect at once. ' +
           '409 no_restriction when no ban is in force, 409 lift_pending when a lift is already pending.',
-        response: { 200: LiftAnswer, ...errorResponses(400, 401, 409, 415, 500, 503) },
+        headers: IdempotencyHeaders,
+        response: { 200: LiftAnswer, ...errorResponses(400, 401, 409, 415, 422, 500, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const citizen = citizenOf(request);
-      const { restriction } = await restrictions.lift(citizen, CITIZEN);
-      const liftEffectiveAt = restriction.liftEffectiveAt ?? clock.now();
-      return { restriction: await current(citizen), liftEffectiveAt: liftEffectiveAt.toISOString() };
+      const liftAnswer = async (at: Date | null) => ({
+        restriction: await current(citizen),
+        liftEffectiveAt: (at ?? clock.now()).toISOString(),
+      });
+      const answer = await idempotently(
+        services.idempotency,
+        request,
+        citizen,
+        async (idempotency) =>
+          liftAnswer((await restrictions.lift(citizen, CITIZEN, { idempotency })).restriction.liftEffectiveAt),
+        async () => liftAnswer((await restrictions.record(citizen)).restriction?.liftEffectiveAt ?? null),
+      );
+      return reply.code(200).send(answer);
     },
   );
 
@@ -261,13 +213,23 @@ export const meRoutes: FastifyPluginAsyncTypebox<MeRoutesOptions> = async (app, 
         security: SECURITY,
         summary: 'Cancel a pending lift',
         description: 'Keeps the ban in force as before. 409 no_pending_lift when no lift is pending.',
-        response: { 200: RestrictionAnswer, ...errorResponses(400, 401, 409, 415, 500, 503) },
+        headers: IdempotencyHeaders,
+        response: { 200: RestrictionAnswer, ...errorResponses(400, 401, 409, 415, 422, 500, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const citizen = citizenOf(request);
-      await restrictions.cancelLift(citizen, CITIZEN);
-      return { restriction: await current(citizen) };
+      const answer = await idempotently(
+        services.idempotency,
+        request,
+        citizen,
+        async (idempotency) => {
+          await restrictions.cancelLift(citizen, CITIZEN, { idempotency });
+          return { restriction: await current(citizen) };
+        },
+        async () => ({ restriction: await current(citizen) }),
+      );
+      return reply.code(200).send(answer);
     },
   );
 
@@ -281,14 +243,24 @@ export const meRoutes: FastifyPluginAsyncTypebox<MeRoutesOptions> = async (app, 
         description:
           'For the given number of hours the named lender is answered "not restricted"; the ban holds for every other lender. ' +
           '400 invalid_bin or invalid_exemption, 404 lender_not_found, 409 lender_inactive or no_restriction.',
+        headers: IdempotencyHeaders,
         body: ExemptionBody,
-        response: { 201: RestrictionAnswer, ...errorResponses(400, 401, 404, 409, 413, 415, 500, 503) },
+        response: { 201: RestrictionAnswer, ...errorResponses(400, 401, 404, 409, 413, 415, 422, 500, 503) },
       },
     },
     async (request, reply) => {
       const citizen = citizenOf(request);
-      await restrictions.exempt(citizen, request.body, CITIZEN);
-      return reply.code(201).send({ restriction: await current(citizen) });
+      const answer = await idempotently(
+        services.idempotency,
+        request,
+        citizen,
+        async (idempotency) => {
+          await restrictions.exempt(citizen, request.body, CITIZEN, { idempotency });
+          return { restriction: await current(citizen) };
+        },
+        async () => ({ restriction: await current(citizen) }),
+      );
+      return reply.code(201).send(answer);
     },
   );
 

@@ -138,6 +138,33 @@ export function planPlace(
     };
     return { restriction: r, isNew: true, events: [event(ctx, r, 'placed')], exemption: null };
   }
+  return changeInForce(live, scope, endsAt, ctx);
+}
+
+/**
+ * Changes only what the request names: an omitted lender-type list, channel list or term stays as it
+ * is, so a partial change can never weaken a ban by accident. There must be a ban in force.
+ */
+export function planChange(
+  current: Restriction | null,
+  request: { scope?: Partial<Scope>; term?: TermRequest },
+  ctx: PlanContext,
+): Mutation {
+  const live = inForce(current, ctx.now);
+  if (live === null) throw new AppError('no_restriction', 'There is no ban in force to change; place one first.');
+  const scope = resolveScope(
+    {
+      lenderTypes: request.scope?.lenderTypes ?? live.scope.lenderTypes,
+      channels: request.scope?.channels ?? live.scope.channels,
+    },
+    ctx.policy,
+  );
+  const endsAt = request.term === undefined ? live.endsAt : resolveTermEnd(request.term, ctx.policy, ctx.now);
+  return changeInForce(live, scope, endsAt, ctx);
+}
+
+/** The next version of a ban in force; asking to change it while a lift is pending cancels the lift. */
+function changeInForce(live: Restriction, scope: Scope, endsAt: Date | null, ctx: PlanContext): Mutation {
   const events: RestrictionEvent[] = [];
   let base = live;
   if (live.liftEffectiveAt !== null) {

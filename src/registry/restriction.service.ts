@@ -1,5 +1,6 @@
 import type { CheckWithLender } from '../checks/check.js';
 import type { Clock } from '../clock.js';
+import type { IdempotencyClaim } from '../idempotency/idempotency.js';
 import { type Citizen, identifyCitizen } from '../identity/citizen.js';
 import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
@@ -12,6 +13,7 @@ import {
   isOpen,
   type PlanContext,
   planCancelLift,
+  planChange,
   planExemption,
   planLift,
   planPlace,
@@ -22,6 +24,12 @@ import type { TermRequest } from './term.js';
 export interface RestrictionView extends Restriction {
   status: RestrictionStatus;
   openExemptions: (Exemption & { lender: Pick<Lender, 'id' | 'name' | 'bin' | 'type'> })[];
+}
+
+/** How a change is made: the kind of restriction (the loan ban by default), and the caller's Idempotency-Key. */
+export interface WriteOptions {
+  kind?: RestrictionKind;
+  idempotency?: IdempotencyClaim;
 }
 
 /** A citizen named by their IIN (the CLI, a service centre) or already identified (a signed-in session). */
@@ -55,41 +63,64 @@ export class RestrictionService {
     who: CitizenRef,
     kind: RestrictionKind,
     plan: (current: Restriction | null) => Mutation,
+    claim: IdempotencyClaim | undefined,
   ): Promise<Mutation> {
     const citizen = this.citizen(who);
-    return this.store.restrictions.mutate(citizen.key, kind, citizen.facts, plan);
+    return this.store.restrictions.mutate(citizen.key, kind, citizen.facts, plan, claim);
   }
 
+  /** Places a ban, or replaces the terms of the one in force with the whole new set given. */
   place(
     who: CitizenRef,
     request: { scope?: Partial<Scope>; term: TermRequest },
     actor: Actor,
-    kind: RestrictionKind = 'loan',
+    opts: WriteOptions = {},
   ): Promise<Mutation> {
+    const kind = opts.kind ?? 'loan';
     const ctx = this.context(kind, actor);
-    return this.mutate(who, kind, (current) => planPlace(current, request, ctx));
+    return this.mutate(who, kind, (current) => planPlace(current, request, ctx), opts.idempotency);
   }
 
-  lift(who: CitizenRef, actor: Actor, kind: RestrictionKind = 'loan'): Promise<Mutation> {
+  /** Changes only the named parts of the ban in force. */
+  change(
+    who: CitizenRef,
+    request: { scope?: Partial<Scope>; term?: TermRequest },
+    actor: Actor,
+    opts: WriteOptions = {},
+  ): Promise<Mutation> {
+    const kind = opts.kind ?? 'loan';
     const ctx = this.context(kind, actor);
-    return this.mutate(who, kind, (current) => planLift(current, ctx));
+    return this.mutate(who, kind, (current) => planChange(current, request, ctx), opts.idempotency);
   }
 
-  cancelLift(who: CitizenRef, actor: Actor, kind: RestrictionKind = 'loan'): Promise<Mutation> {
+  lift(who: CitizenRef, actor: Actor, opts: WriteOptions = {}): Promise<Mutation> {
+    const kind = opts.kind ?? 'loan';
     const ctx = this.context(kind, actor);
-    return this.mutate(who, kind, (current) => planCancelLift(current, ctx));
+    return this.mutate(who, kind, (current) => planLift(current, ctx), opts.idempotency);
+  }
+
+  cancelLift(who: CitizenRef, actor: Actor, opts: WriteOptions = {}): Promise<Mutation> {
+    const kind = opts.kind ?? 'loan';
+    const ctx = this.context(kind, actor);
+    return this.mutate(who, kind, (current) => planCancelLift(current, ctx), opts.idempotency);
   }
 
   async exempt(
     who: CitizenRef,
     request: { lenderBin: string; hours: number },
     actor: Actor,
-    kind: RestrictionKind = 'loan',
+    opts: WriteOptions = {},
   ): Promise<Mutation> {
+    const kind = opts.kind ?? 'loan';
     const citizen = this.citizen(who); // an invalid IIN is reported before an unknown lender
     const lender = await this.lenders.activeByBin(request.lenderBin);
     const ctx = this.context(kind, actor);
-    return this.mutate(citizen, kind, (current) => planExemption(current, { lenderId: lender.id, hours: request.hours }, ctx));
+    return this.mutate(
+      citizen,
+      kind,
+      (current) => planExemption(current, { lenderId: lender.id, hours: request.hours }, ctx),
+      opts.idempotency,
+    );
   }
 
   /** Everything the registry holds on one citizen: the ban in force, its history, and every check. */
@@ -105,7 +136,10 @@ export class RestrictionService {
   }
 
   /** One page of the checks lenders made on a citizen, newest first. */
-  async checksPage(who: CitizenRef, page: { offset: number; limit: number }): Promise<{ checks: CheckWithLender[]; total: number }> {
+  async checksPage(
+    who: CitizenRef,
+    page: { offset: number; limit: number },
+  ): Promise<{ checks: CheckWithLender[]; total: number }> {
     return this.store.checks.pageByCitizen(this.citizen(who).key, page);
   }
 
