@@ -142,21 +142,22 @@ describe('POST /v1/checks', () => {
     assert.equal(countChecks(reg.services), before);
   });
 
-  it('400 invalid_request when the body fails its schema', async () => {
+  it('400 invalid_request when the body fails its schema, 400 invalid_reference for a bad reference', async () => {
     const bad: unknown[] = [
       {},
       { iin: IIN.bob, channel: 'remote' },
       { iin: IIN.bob, channel: 'phone', reference: 'R' },
-      { iin: IIN.bob, channel: 'remote', reference: '' },
-      { iin: IIN.bob, channel: 'remote', reference: 'x'.repeat(65) },
-      { iin: IIN.bob, channel: 'remote', reference: 'tab\there' },
       { iin: 880101300010, channel: 'remote', reference: 'R' },
       { iin: IIN.bob, channel: 'remote', reference: 'R', extra: true },
-      { iin: IIN.bob, channel: 'remote', reference: `loan for ${IIN.bob}` },
+      { iin: IIN.bob, channel: 'remote', reference: 'x'.repeat(257) },
       '{"iin": ',
       '[]',
     ];
     for (const body of bad) assertError(await check(app, bankKey, body), 400, 'invalid_request');
+    // The reference's own rule answers with its own code.
+    const badReferences = ['', 'x'.repeat(65), 'tab\there', `loan for ${IIN.bob}`, 'RTL\u202Eevil', '\ud800'];
+    for (const reference of badReferences)
+      assertError(await check(app, bankKey, { iin: IIN.bob, channel: 'remote', reference }), 400, 'invalid_reference');
     const ok = await check(app, bankKey, { iin: IIN.bob, channel: 'remote', reference: 'Заявка №42 (Алматы)' });
     assert.equal(ok.statusCode, 200, 'printable Unicode is a valid reference');
   });
