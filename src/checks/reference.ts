@@ -31,3 +31,9 @@ export function validateReference(reference: string): void {
       'The reference must not contain an IIN, in any spelling (12 digits that form a valid IIN, with or without separators).',
     );
 }
+
+/** What a person is shown of a stored reference: one recorded before the rule above, holding an IIN, never. */
+export const HIDDEN_REFERENCE = '—';
+export function shownReference(reference: string): string {
+  return containsIin(reference) ? HIDDEN_REFERENCE : reference;
+}

@@ -1,4 +1,5 @@
 import type { CheckWithLender } from '../checks/check.js';
+import { shownReference } from '../checks/reference.js';
 import type { Clock } from '../clock.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency.js';
 import { type Citizen, identifyCitizen } from '../identity/citizen.js';
@@ -25,6 +26,9 @@ export interface RestrictionView extends Restriction {
   status: RestrictionStatus;
   openExemptions: (Exemption & { lender: Pick<Lender, 'id' | 'name' | 'bin' | 'type'> })[];
 }
+
+// A reference is shown to the citizen; one kept from before the reference rule that holds an IIN is not.
+const withShownReference = (c: CheckWithLender): CheckWithLender => ({ ...c, reference: shownReference(c.reference) });
 
 /** How a change is made: the kind of restriction (the loan ban by default), and the caller's Idempotency-Key. */
 export interface WriteOptions {
@@ -132,7 +136,11 @@ export class RestrictionService {
       this.store.restrictions.history(citizen.key),
       this.store.checks.listByCitizen(citizen.key),
     ]);
-    return { restriction: latest !== null && isInForce(latest, now) ? await this.view(latest, now) : null, history, checks };
+    return {
+      restriction: latest !== null && isInForce(latest, now) ? await this.view(latest, now) : null,
+      history,
+      checks: checks.map(withShownReference),
+    };
   }
 
   /** One page of the checks lenders made on a citizen, newest first. */
@@ -140,7 +148,8 @@ export class RestrictionService {
     who: CitizenRef,
     page: { offset: number; limit: number },
   ): Promise<{ checks: CheckWithLender[]; total: number }> {
-    return this.store.checks.pageByCitizen(this.citizen(who).key, page);
+    const { checks, total } = await this.store.checks.pageByCitizen(this.citizen(who).key, page);
+    return { checks: checks.map(withShownReference), total };
   }
 
   private async view(r: Restriction, now: Date): Promise<RestrictionView> {
