@@ -127,7 +127,7 @@ describe('the ban form', () => {
       createdAt: NOW,
       updatedAt: NOW,
     };
-    assert.deepEqual(banFormFrom(base, policy), {
+    assert.deepEqual(banFormFrom(base, policy, NOW), {
       lenderTypes: ['mfo'],
       channels: ['remote'],
       term: 'until',
@@ -136,9 +136,34 @@ describe('the ban form', () => {
       month: '6',
       year: '2026',
     });
-    assert.equal(banFormFrom({ ...base, endsAt: null }, policy).term, 'indefinite');
-    assert.equal(banFormFrom({ ...base, endsAt: null }, loanPolicy({ allowIndefinite: false })).term, '');
-    assert.deepEqual(banFormFrom(null, policy), emptyBanForm(policy));
+    assert.equal(banFormFrom({ ...base, endsAt: null }, policy, NOW).term, 'indefinite');
+    assert.deepEqual(banFormFrom(null, policy, NOW), emptyBanForm(policy));
+  });
+
+  it('keeps an end that the other choices cannot say today', () => {
+    const tonight = new Date('2026-03-10T19:00:00Z'); // the end of 10 March, today in Almaty
+    const ban: Restriction = {
+      id: 'r',
+      kind: 'loan',
+      version: 1,
+      scope: { lenderTypes: ['bank'], channels: ['remote', 'in_person'] },
+      startsAt: NOW,
+      endsAt: tonight,
+      liftRequestedAt: null,
+      liftEffectiveAt: null,
+      createdAt: NOW,
+      updatedAt: NOW,
+    };
+    const lastDayToday = banFormFrom(ban, policy, NOW);
+    assert.deepEqual(lastDayToday, { ...emptyForm, lenderTypes: ['bank'], channels: ['remote', 'in_person'], term: 'keep' });
+    const fixedOnly = loanPolicy({ allowIndefinite: false });
+    assert.equal(banFormFrom({ ...ban, endsAt: null }, fixedOnly, NOW).term, 'keep', 'until cancelled, no longer offered');
+    const beyond = new Date('2026-12-31T19:00:00Z');
+    assert.equal(banFormFrom({ ...ban, endsAt: beyond }, policy, NOW).term, 'keep', 'beyond the maximum allowed today');
+
+    const kept = parseBanForm(lastDayToday, policy, NOW, { endsAt: tonight });
+    assert.deepEqual(kept.request, { scope: ban.scope, term: null, endsAt: tonight });
+    assert.deepEqual(errorsOf(lastDayToday), ['term:term'], 'nothing to keep without a ban in force');
   });
 });
 
@@ -237,5 +262,76 @@ describe('a post that is not a form', () => {
     });
     assert.equal(res.statusCode, 200);
     assert.ok(res.body.includes('action="/restriction/confirm"'));
+  });
+});
+
+/** What a browser would send from the form posting to `action`, untouched: checked boxes and radios, every other input's value. */
+function formFields(html: string, action: string): Record<string, string[]> {
+  const form = new RegExp(`<form method="post" action="${action}"[\\s\\S]*?</form>`).exec(html)?.[0];
+  assert.ok(form, `a form posting to ${action}`);
+  const sent: Record<string, string[]> = {};
+  for (const [input] of form.matchAll(/<input\b[^>]*>/g)) {
+    const attr = (name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(input)?.[1];
+    const name = attr('name');
+    const type = attr('type') ?? 'text';
+    if (name === undefined || ((type === 'checkbox' || type === 'radio') && !/\schecked\b/.test(input))) continue;
+    sent[name] = [...(sent[name] ?? []), attr('value') ?? ''];
+  }
+  return sent;
+}
+
+describe('the change form sent unchanged', () => {
+  let portal: PortalApp;
+  before(async () => {
+    portal = await openPortal();
+  });
+  after(() => portal?.close());
+
+  const citizen = { kind: 'citizen' as const };
+
+  /** Opens the change form, sends it as it came, confirms, and returns the ban before and after. */
+  async function sendUnchanged(browser: Browser, iin: string) {
+    const before = (await portal.services.restrictions.record(iin)).restriction;
+    const edit = await browser.get('/restriction/edit?lang=en');
+    const confirm = await browser.request('POST', '/restriction/edit', formFields(edit.body, '/restriction/edit'));
+    assert.equal(
+      confirm.status,
+      200,
+      `the form as it came is valid: ${/govuk-error-message[\s\S]{0,200}/.exec(confirm.body)?.[0]}`,
+    );
+    const done = await browser.follow('POST', '/restriction/confirm', formFields(confirm.body, '/restriction/confirm'));
+    assert.ok(done.body.includes(translator('en').t('done.titleChanged')), 'the change is made');
+    return { before, after: (await portal.services.restrictions.record(iin)).restriction };
+  }
+
+  it('keeps the scope and the end of a ban, whatever its term', async () => {
+    const bans: [string, Parameters<PortalApp['services']['restrictions']['place']>[1]][] = [
+      [IIN.alice, { scope: { lenderTypes: ['mfo'], channels: ['remote'] }, term: { kind: 'months', months: 2 } }],
+      [IIN.bob, { scope: { lenderTypes: ['bank'], channels: ['in_person'] }, term: { kind: 'indefinite' } }],
+      [IIN.carol, { term: { kind: 'max' } }],
+    ];
+    for (const [iin, request] of bans) {
+      const browser = new Browser(portal.app);
+      await browser.signIn(iin);
+      await portal.services.restrictions.place(iin, request, citizen);
+      const { before, after } = await sendUnchanged(browser, iin);
+      assert.deepEqual(after?.scope, before?.scope);
+      assert.equal(after?.endsAt?.toISOString(), before?.endsAt?.toISOString());
+      assert.equal(after?.version, (before?.version ?? 0) + 1);
+    }
+  });
+
+  it('keeps an end on its last day, which no other choice can say', async () => {
+    const browser = new Browser(portal.app);
+    await browser.signIn(IIN.dan);
+    const scope = { lenderTypes: ['bank' as const], channels: ['remote' as const, 'in_person' as const] };
+    await portal.services.restrictions.place(IIN.dan, { scope, term: { kind: 'until', date: '2026-03-11' } }, citizen);
+    portal.reg.clock.advance(24 * 3_600_000); // 11 March, the ban's last day
+    const edit = await browser.get('/restriction/edit?lang=en');
+    assert.match(edit.body, /<input class="govuk-radios__input" id="term" name="term" type="radio" value="keep" checked/);
+    assert.ok(edit.body.includes(translator('en').t('edit.term.keep', { term: 'Until the end of 11 March 2026' })));
+    const { before, after } = await sendUnchanged(browser, IIN.dan);
+    assert.deepEqual(after?.scope, scope);
+    assert.equal(after?.endsAt?.toISOString(), before?.endsAt?.toISOString());
   });
 });

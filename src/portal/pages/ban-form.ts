@@ -16,12 +16,15 @@ export interface BanFormValues {
   year: string;
 }
 
-/** A valid request: what to ask the registry for, and the end it resolves to today. */
+/** A valid request: what to ask the registry for (a null term keeps the current end), and the end it resolves to. */
 export interface BanRequest {
   scope: Scope;
-  term: TermRequest;
+  term: TermRequest | null;
   endsAt: Date | null;
 }
+
+/** The end of the ban in force, when the form has it: `keep` offers to keep an end the other choices cannot say today. */
+export type CurrentEnd = { endsAt: Date | null } | null;
 
 /** The first and the last day a fixed term may end on, as YYYY-MM-DD in Asia/Almaty. */
 export function lastDayBounds(policy: RestrictionPolicy, now: Date): { earliest: string; latest: string } {
@@ -45,15 +48,31 @@ export function emptyBanForm(policy: RestrictionPolicy): BanFormValues {
   };
 }
 
-/** The form filled in from the ban in force, so that a change starts from what holds now. */
-export function banFormFrom(r: Restriction | null, policy: RestrictionPolicy): BanFormValues {
+/**
+ * Whether the form's own choices can say this end today: until cancelled, if the policy still
+ * allows it, or a last day within today's range. Otherwise (the last day of a ban is today, or
+ * the policy changed since) the form offers to keep the end as it is.
+ */
+export function canRestate(endsAt: Date | null, policy: RestrictionPolicy, now: Date): boolean {
+  if (endsAt === null) return policy.term.allowIndefinite;
+  const { earliest, latest } = lastDayBounds(policy, now);
+  const lastDay = lastDayOf(endsAt);
+  return lastDay >= earliest && lastDay <= latest;
+}
+
+/**
+ * The form filled in from the ban in force, so that a change starts from what holds now and
+ * sending it unchanged changes nothing in substance.
+ */
+export function banFormFrom(r: Restriction | null, policy: RestrictionPolicy, now: Date): BanFormValues {
   if (r === null) return emptyBanForm(policy);
   const values: BanFormValues = {
     ...emptyBanForm(policy),
     lenderTypes: [...r.scope.lenderTypes],
     channels: [...r.scope.channels],
   };
-  if (r.endsAt === null) return policy.term.allowIndefinite ? { ...values, term: 'indefinite' } : values;
+  if (!canRestate(r.endsAt, policy, now)) return { ...values, term: 'keep' };
+  if (r.endsAt === null) return { ...values, term: 'indefinite' };
   const [year = '', month = '', day = ''] = lastDayOf(r.endsAt).split('-');
   return { ...values, term: 'until', day: String(Number(day)), month: String(Number(month)), year };
 }
@@ -88,6 +107,7 @@ export function parseBanForm(
   values: BanFormValues,
   policy: RestrictionPolicy,
   now: Date,
+  current: CurrentEnd = null,
 ): { request: BanRequest; errors: [] } | { request: null; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const lenderTypes = policy.lenderTypes.filter((t) => values.lenderTypes.includes(t));
@@ -98,8 +118,11 @@ export function parseBanForm(
     errors.push({ field: 'channels', key: 'edit.errors.channels' });
 
   let term: TermRequest | null = null;
+  const keep = values.term === 'keep' && current !== null;
   const max = policy.term.maxMonths;
-  if (values.term === 'months') {
+  if (keep) {
+    // Nothing to resolve: the registry keeps the end of the ban in force.
+  } else if (values.term === 'months') {
     if (values.months === '') errors.push({ field: 'months', key: 'edit.errors.monthsMissing', params: { max } });
     else if (!/^\d{1,4}$/.test(values.months) || Number(values.months) < 1 || Number(values.months) > max)
       errors.push({ field: 'months', key: 'edit.errors.monthsRange', params: { max } });
@@ -114,7 +137,7 @@ export function parseBanForm(
     errors.push({ field: 'term', key: 'edit.errors.term' });
   }
 
-  let endsAt: Date | null = null;
+  let endsAt: Date | null = keep ? current.endsAt : null;
   if (term !== null) {
     try {
       endsAt = resolveTermEnd(term, policy, now);
@@ -123,7 +146,7 @@ export function parseBanForm(
       errors.push(termError(term));
     }
   }
-  if (errors.length > 0 || term === null) return { request: null, errors };
+  if (errors.length > 0 || (term === null && !keep)) return { request: null, errors };
   return {
     request: { scope: { lenderTypes: lenderTypes as LenderType[], channels: channels as Channel[] }, term, endsAt },
     errors: [],

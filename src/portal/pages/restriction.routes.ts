@@ -4,10 +4,19 @@ import type { RestrictionView } from '../../registry/restriction.service.js';
 import { lastDayOf } from '../../registry/term.js';
 import type { Services } from '../../services.js';
 import { type PageRoutes, render, requireCitizen, signedIn } from '../render.js';
-import { type BanFormValues, banFormFrom, banFormValues, lastDayBounds, parseBanForm, termError } from './ban-form.js';
+import {
+  type BanFormValues,
+  banFormFrom,
+  banFormValues,
+  canRestate,
+  lastDayBounds,
+  parseBanForm,
+  termError,
+} from './ban-form.js';
 import { calendarDate, describeScope, describeTerm } from './describe.js';
 import { translateErrors } from './errors.js';
 import { asForm, type FieldError, field } from './form.js';
+import { isProblem, renderProblem } from './problem.js';
 
 /** Place or change a ban: the form, a confirmation in plain words, then the result. */
 export const restrictionPages: PageRoutes = async (app, services) => {
@@ -27,7 +36,8 @@ export const restrictionPages: PageRoutes = async (app, services) => {
     restriction: RestrictionView | null,
   ) {
     const tr = request.tr;
-    const bounds = lastDayBounds(policy, services.clock.now());
+    const now = services.clock.now();
+    const bounds = lastDayBounds(policy, now);
     const earliest = calendarDate(bounds.earliest, tr);
     const latest = calendarDate(bounds.latest, tr);
     const translated = translateErrors(errors, tr, { max: policy.term.maxMonths, earliest, latest });
@@ -40,6 +50,8 @@ export const restrictionPages: PageRoutes = async (app, services) => {
       isChange: restriction !== null,
       maxMonths: policy.term.maxMonths,
       allowIndefinite: policy.term.allowIndefinite,
+      // An end the other choices cannot say today can still be kept as it is.
+      keepEnd: restriction !== null && !canRestate(restriction.endsAt, policy, now) ? describeTerm(restriction.endsAt, tr) : null,
       earliest,
       latest,
     });
@@ -47,7 +59,7 @@ export const restrictionPages: PageRoutes = async (app, services) => {
 
   app.get('/restriction/edit', guarded, async (request, reply) => {
     const restriction = await current(request);
-    return showForm(request, reply, banFormFrom(restriction, policy), [], restriction);
+    return showForm(request, reply, banFormFrom(restriction, policy, services.clock.now()), [], restriction);
   });
 
   app.post('/restriction/edit', guardedPost, async (request, reply) => {
@@ -57,7 +69,7 @@ export const restrictionPages: PageRoutes = async (app, services) => {
     // "Change your answers" on the confirmation page brings the answers back, unjudged.
     if (field(body, 'change') !== '') return showForm(request, reply, values, [], restriction);
     const now = services.clock.now();
-    const parsed = parseBanForm(values, policy, now);
+    const parsed = parseBanForm(values, policy, now, restriction);
     if (parsed.request === null) return showForm(request, reply, values, parsed.errors, restriction);
     const { t } = request.tr;
     const req = parsed.request;
@@ -80,18 +92,20 @@ export const restrictionPages: PageRoutes = async (app, services) => {
     const values = banFormValues(asForm(request.body));
     const citizen = signedIn(request);
     const restriction = await current(request);
-    const parsed = parseBanForm(values, policy, services.clock.now());
+    const parsed = parseBanForm(values, policy, services.clock.now(), restriction);
     if (parsed.request === null) return showForm(request, reply, values, parsed.errors, restriction);
+    const { scope, term } = parsed.request;
     let outcome: Awaited<ReturnType<Services['restrictions']['place']>>;
     try {
-      outcome = await services.restrictions.place(
-        citizen,
-        { scope: parsed.request.scope, term: parsed.request.term },
-        { kind: 'citizen' },
-      );
+      // Without a term the registry changes the scope alone and keeps the end of the ban in force.
+      outcome =
+        term === null
+          ? await services.restrictions.change(citizen, { scope }, { kind: 'citizen' })
+          : await services.restrictions.place(citizen, { scope, term }, { kind: 'citizen' });
     } catch (e) {
+      if (isProblem(e)) return renderProblem(request, reply, e.code);
       if (e instanceof AppError && e.code === 'invalid_term')
-        return showForm(request, reply, values, [termError(parsed.request.term)], restriction);
+        return showForm(request, reply, values, [termError(term)], restriction);
       if (e instanceof AppError && e.code === 'invalid_scope')
         return showForm(request, reply, values, [{ field: 'lenderTypes', key: 'edit.errors.invalidScope' }], restriction);
       throw e;
