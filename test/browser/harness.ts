@@ -12,6 +12,7 @@ import {
   type Page,
 } from 'playwright-core';
 import { demoIin } from '../../src/demo/seed.js';
+import { DEV_IDP_MESSAGES, type DevIdpMessages } from '../../src/idp/dev-idp-messages.js';
 import { type Lang, type Params, translator } from '../../src/portal/i18n.js';
 import { CLI_PATH, CONFIG_VARS, freePort, postCheck, ROOT, Sandbox } from '../helpers/cli.js';
 import { BIN } from '../helpers/people.js';
@@ -221,9 +222,14 @@ export function newIin(): string {
 // ---------------------------------------------------------------------------------------------
 // Pages
 
+/** The development provider's own words, in the language its pages are shown in. */
+export function idpText(lang: Lang, key: keyof DevIdpMessages): string {
+  return DEV_IDP_MESSAGES[lang][key];
+}
+
 /** The IIN field on the development provider's sign-in page (not the demo buttons, whose names mention an IIN). */
-export function iinField(page: Page): Locator {
-  return page.getByRole('textbox', { name: 'IIN', exact: true });
+export function iinField(page: Page, lang: Lang = 'en'): Locator {
+  return page.getByRole('textbox', { name: idpText(lang, 'iinLabel'), exact: true });
 }
 
 /** Signs in through the development provider by typing an IIN, from wherever the page is. */
@@ -231,8 +237,8 @@ export async function signIn(page: Page, portalUrl: string, iin: string, lang: L
   await page.goto(`${portalUrl}/?lang=${lang}`);
   await page.getByRole('button', { name: text(lang, 'start.signIn') }).click();
   await page.waitForURL(/\/dev-idp\/interaction\//);
-  await iinField(page).fill(iin);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await iinField(page, lang).fill(iin);
+  await page.getByRole('button', { name: idpText(lang, 'signIn'), exact: true }).click();
   await page.waitForURL((u) => !u.pathname.startsWith('/dev-idp'));
 }
 
