@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { demoBin, demoIin } from '../../src/demo/seed.js';
 import type { EvidenceFile } from '../../src/log/evidence.js';
 import { generateLogKey, loadLogKey } from '../../src/log/note.js';
-import { decodeEntry, parseProof } from '../../src/verify/index.js';
+import { decodeEntry, parseProof, referenceHash } from '../../src/verify/index.js';
 import { type CliResult, type LenderAdded, postCheck, type RecordJson, Sandbox, type ServerProcess } from '../helpers/cli.js';
 
 // End to end: bans from the CLI, checks over HTTP, then the log audited, receipts verified offline,
@@ -35,6 +35,8 @@ interface Answer {
   checkId: string;
   restricted: boolean;
   checkedAt: string;
+  channel: string;
+  reference: string;
   logIndex: number;
   entry: string;
   receipt: string;
@@ -148,6 +150,11 @@ describe('tyiym log verify, receipt verify and evidence', () => {
     assert.match(r.stdout, new RegExp(`Log entry ${answers.banned?.logIndex} \\(check\\):`));
     assert.match(r.stdout, new RegExp(`checkId\\s+${answers.banned?.checkId}`));
     assert.match(r.stdout, /restricted\s+true/);
+    assert.match(r.stdout, /entryVersion\s+2/);
+    // The entry holds the reference only as a commitment, shown as hex; the answer's reference opens it.
+    const commitment = referenceHash(answers.banned?.checkId as string, 'loan-before-lift').toString('hex');
+    assert.match(r.stdout, new RegExp(`referenceHash\\s+${commitment}`));
+    assert.doesNotMatch(r.stdout, /loan-before-lift/);
     assert.match(r.stdout, /^verified$/m);
     assert.equal(fs.existsSync('/nonexistent/nowhere.db'), false);
 
@@ -165,9 +172,10 @@ describe('tyiym log verify, receipt verify and evidence', () => {
   test('receipt verify fails for a changed entry, a changed receipt, a changed answer or the wrong key', async () => {
     const a = answers.banned as Answer;
     const bytes = Buffer.from(a.entry, 'base64');
-    const at = bytes.indexOf('loan-before-lift');
+    const at = bytes.indexOf(a.checkId);
+    assert.ok(at > 0, 'the entry holds the check id');
     const changed = Buffer.from(bytes);
-    changed[at] = 'L'.charCodeAt(0);
+    changed[at] = (changed[at] as number) === 0x30 ? 0x31 : 0x30;
     assertFails(
       await box.run(['receipt', 'verify', file('e.json', { ...a, entry: changed.toString('base64') }), '--key', key]),
       /not verified: The inclusion proof does not lead to the root/,
@@ -197,6 +205,10 @@ describe('tyiym log verify, receipt verify and evidence', () => {
     assertFails(
       await box.run(['receipt', 'verify', file('r3.json', { ...a, restricted: false }), '--key', key]),
       /not verified: The answer says restricted false, but the logged entry says true/,
+    );
+    assertFails(
+      await box.run(['receipt', 'verify', file('r3b.json', { ...a, reference: 'loan-before-lifT' }), '--key', key]),
+      /not verified: The answer says reference "loan-before-lifT", but the logged entry records another/,
     );
     assertFails(
       await box.run(['receipt', 'verify', file('r4.json', a), '--key', generateLogKey(ORIGIN).verifierKey]),
@@ -235,6 +247,8 @@ describe('tyiym log verify, receipt verify and evidence', () => {
     assert.match(f.statement.summary, /restricted on every channel/);
     assert.match(f.privacy, /holds no IIN/);
     assert.equal(text.includes(IIN.lifted), false, 'the IIN is not in the file');
+    assert.equal(text.includes(OPERATOR), false, 'the operator’s name is not in the file');
+    assert.equal(text.includes('loan-before-lift'), false, 'the lender’s reference is not in the file');
     assert.equal(f.log.verifierKey, key);
 
     const v = await verifyEvidenceFile(p);
@@ -339,7 +353,9 @@ describe('tyiym log verify, receipt verify and evidence', () => {
       const original = db.prepare('SELECT data FROM log_entries WHERE idx = ?').pluck().get(idx) as Buffer;
       assert.equal(decodeEntry(original).type, 'check');
       const changed = Buffer.from(original);
-      changed[changed.indexOf('loan-free')] = 'L'.charCodeAt(0);
+      const at = changed.indexOf(answers.free?.checkId as string);
+      assert.ok(at > 0);
+      changed[at] = (changed[at] as number) === 0x30 ? 0x31 : 0x30;
       db.prepare('UPDATE log_entries SET data = ? WHERE idx = ?').run(changed, idx);
       assertFails(
         await box.run(['log', 'verify']),

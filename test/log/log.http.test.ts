@@ -11,11 +11,13 @@ import { treeRoot } from '../../src/log/merkle.js';
 import { hashFromTiles, parseEntryBundle, TILE_WIDTH, tileWidth } from '../../src/log/tiles.js';
 import type { RestrictionEvent } from '../../src/registry/restriction.js';
 import {
+  type AnyEntry,
   type Checkpoint,
   decodeEntry,
-  type Entry,
   leafHash,
+  operatorHash,
   parseProof,
+  referenceHash,
   rootFromLeaves,
   verifyCheckpoint,
   verifyConsistency,
@@ -24,7 +26,8 @@ import {
 import { BIN, IIN } from '../helpers/people.js';
 import { openTestRegistry, TEST_PEPPER, type TestRegistry, testLogKey } from '../helpers/registry.js';
 
-const operator = { kind: 'operator' as const, name: 'Test operator' };
+const OPERATOR_NAME = 'Test operator';
+const operator = { kind: 'operator' as const, name: OPERATOR_NAME };
 const citizen = { kind: 'citizen' as const };
 const CHECKS = 300;
 
@@ -49,6 +52,10 @@ describe('the log read API', () => {
   /** Every body the log endpoints answered with, raw (before any gzip), for the privacy test. */
   const served: { url: string; body: Buffer }[] = [];
   let verifierKey: string;
+  /** An auditor's key: entry bundles are served to auditors only. */
+  let auditor: Record<string, string>;
+  /** Every reference a check was made with, which the log must hold only as a commitment. */
+  const references: string[] = [];
 
   const get = async (url: string, headers: Record<string, string> = {}) => {
     const res = await app.inject({ url, headers });
@@ -69,8 +76,10 @@ describe('the log read API', () => {
     const checkpoint = verifyCheckpoint(note, verifierKey);
     earlier.set(checkpoint.size, { note, checkpoint });
   };
-  const check = (lender: Lender, iin: string, channel: 'remote' | 'in_person', reference: string) =>
-    reg.services.checks.check(lender, { iin, channel, reference });
+  const check = (lender: Lender, iin: string, channel: 'remote' | 'in_person', reference: string) => {
+    references.push(reference);
+    return reg.services.checks.check(lender, { iin, channel, reference });
+  };
 
   /** The latest checkpoint over HTTP, verified with the key served at /log/key. */
   const latest = async () => {
@@ -108,16 +117,16 @@ describe('the log read API', () => {
       }),
     );
 
-  /** Every entry of a tree of `size`, from its entry bundles over HTTP. */
+  /** Every entry of a tree of `size`, from its entry bundles over HTTP, read with the auditor's key. */
   const fetchEntries = async (size: number) => {
     const entries: Buffer[] = [];
     for (let index = 0; tileWidth(0, index, size) > 0; index++) {
       const width = tileWidth(0, index, size);
       const url = `/log/tile/entries/${String(index).padStart(3, '0')}${width < TILE_WIDTH ? `.p/${width}` : ''}`;
-      const res = await get(url);
+      const res = await get(url, auditor);
       assert.equal(res.statusCode, 200, url);
       assert.equal(res.headers['content-type'], 'application/octet-stream');
-      assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+      assert.equal(res.headers['cache-control'], 'private, no-store', 'no shared cache keeps an entry bundle');
       const bundle = parseEntryBundle(res.rawPayload);
       assert.equal(bundle.length, width, url);
       entries.push(...bundle);
@@ -130,6 +139,7 @@ describe('the log read API', () => {
     app = await buildApp(reg.services, { logger: false });
     bank = (await reg.services.lenders.register({ name: 'Bank', bin: BIN.bank, type: 'bank' })).lender;
     mfo = (await reg.services.lenders.register({ name: 'MFO', bin: BIN.mfo, type: 'mfo' })).lender;
+    auditor = { authorization: `Bearer ${(await reg.services.auditors.add({ name: 'Test auditor' })).apiKey}` };
     const key = await app.inject({ url: '/log/key' });
     verifierKey = key.body;
 
@@ -225,29 +235,48 @@ describe('the log read API', () => {
       [...made.keys()].sort((a, b) => a - b),
       entries.map((_, i) => i),
     );
-    const decoded: Entry[] = entries.map((e) => decodeEntry(e));
+    const decoded: AnyEntry[] = entries.map((e) => decodeEntry(e));
     let checks = 0;
     decoded.forEach((entry, i) => {
       const expected = made.get(i) as Made;
+      assert.equal(entry.entryVersion, 2, `entry ${i} is written in format version 2`);
       if (expected.kind === 'check') {
         checks++;
         assert.equal(entry.type, 'check', `entry ${i}`);
         assert.deepEqual(entries[i], Buffer.from(expected.answer.entry, 'base64'), `entry ${i} is the check's receipted bytes`);
         assert.ok(entry.type === 'check' && entry.checkId === expected.answer.checkId);
         assert.ok(entry.type === 'check' && entry.restricted === expected.answer.restricted);
-        assert.ok(entry.type === 'check' && entry.reference === expected.answer.reference);
+        // The lender's reference is in the entry only as a commitment, which the answer's reference opens.
+        assert.ok(
+          entry.type === 'check' &&
+            entry.entryVersion === 2 &&
+            referenceHash(entry.checkId, expected.answer.reference).equals(entry.referenceHash),
+        );
+        assert.ok(!(entries[i] as Buffer).includes(expected.answer.reference), `entry ${i} holds no reference text`);
       } else {
         assert.equal(entry.type, 'restriction_event', `entry ${i}`);
         assert.ok(entry.type === 'restriction_event' && entry.eventId === expected.event.id);
         assert.ok(entry.type === 'restriction_event' && entry.action === expected.event.action);
         assert.ok(entry.type === 'restriction_event' && entry.version === expected.event.version);
+        assert.ok(
+          entry.type === 'restriction_event' &&
+            entry.entryVersion === 2 &&
+            (expected.event.actor.kind === 'operator'
+              ? operatorHash(entry.eventId, OPERATOR_NAME).equals(entry.operatorHash ?? Buffer.alloc(0))
+              : entry.operatorHash === null),
+          `entry ${i}: the operator is in the entry only as a commitment to the name`,
+        );
       }
     });
     assert.equal(checks, CHECKS + 4);
 
     // The sequential steps are in the log in the order they were made.
     const seq = (label: string) =>
-      decoded.findIndex((e) => (e.type === 'check' ? e.reference === label : `${e.action}:${e.actorKind}` === label));
+      decoded.findIndex((e) =>
+        e.type === 'check'
+          ? e.entryVersion === 2 && referenceHash(e.checkId, label).equals(e.referenceHash)
+          : `${e.action}:${e.actorKind}` === label,
+      );
     const order = [
       'placed:operator',
       'SEQ-1',
@@ -267,15 +296,15 @@ describe('the log read API', () => {
   });
 
   it('entry bundles are gzip-compressed for clients that accept it', async () => {
-    const plain = await get('/log/tile/entries/000');
-    const zipped = await get('/log/tile/entries/000', { 'accept-encoding': 'gzip, identity' });
+    const plain = await get('/log/tile/entries/000', auditor);
+    const zipped = await get('/log/tile/entries/000', { ...auditor, 'accept-encoding': 'gzip, identity' });
     assert.equal(zipped.statusCode, 200);
     assert.equal(zipped.headers['content-encoding'], 'gzip');
     assert.equal(zipped.headers.vary, 'Accept-Encoding');
     assert.ok(zipped.rawPayload.length < plain.rawPayload.length);
     assert.deepEqual(gunzipSync(zipped.rawPayload), plain.rawPayload);
     assert.equal(plain.headers['content-encoding'], undefined);
-    const refused = await get('/log/tile/entries/000', { 'accept-encoding': 'gzip;q=0, identity' });
+    const refused = await get('/log/tile/entries/000', { ...auditor, 'accept-encoding': 'gzip;q=0, identity' });
     assert.equal(refused.headers['content-encoding'], undefined);
     assert.deepEqual(refused.rawPayload, plain.rawPayload);
     const hashTile = await get('/log/tile/0/000', { 'accept-encoding': 'gzip' });
@@ -395,7 +424,7 @@ describe('the log read API', () => {
       'data/000',
       '',
     ]) {
-      const res = await get(`/log/tile/${path}`);
+      const res = await get(`/log/tile/${path}`, path.startsWith('entries') ? auditor : {});
       assertError(res, 404, 'not_found');
       assert.equal(res.headers['cache-control'], undefined, `a missing tile (${path}) may appear later, so it is not cached`);
     }
@@ -403,24 +432,46 @@ describe('the log read API', () => {
     assert.equal((await get(`/log/tile/0/001.p/${width}`)).statusCode, 200);
     assert.equal((await get(`/log/tile/0/001.p/${width - 1}`)).statusCode, 200);
     assert.equal((await get('/log/tile/1/000.p/1')).statusCode, 200);
-    assert.equal((await get('/log/tile/entries/000')).statusCode, 200);
-    assert.equal((await get(`/log/tile/entries/001.p/${width}`)).statusCode, 200);
+    assert.equal((await get('/log/tile/entries/000', auditor)).statusCode, 200);
+    assert.equal((await get(`/log/tile/entries/001.p/${width}`, auditor)).statusCode, 200);
     assert.equal((await app.inject({ method: 'HEAD', url: '/log/tile/0/000' })).statusCode, 200);
   });
 
-  it('privacy: no IIN in any entry, tile, checkpoint or proof served; the citizen key is in the entries', async () => {
+  it('entry bundles need an auditor key; hash tiles, checkpoints and proofs do not', async () => {
+    const { checkpoint: head } = await latest();
+    const lenderKey = (await reg.services.lenders.register({ name: 'Curious Bank', bin: BIN.otherBank, type: 'bank' })).apiKey;
+    for (const url of ['/log/tile/entries/000', `/log/tile/entries/001.p/${head.size % TILE_WIDTH}`]) {
+      const refused: Record<string, string>[] = [
+        {},
+        { authorization: `Bearer ${lenderKey}` },
+        { authorization: 'Bearer tya_unknown' },
+      ];
+      for (const headers of refused) {
+        const res = await get(url, headers);
+        assertError(res, 401, 'unauthorized');
+        assert.match(String(res.headers['www-authenticate']), /^Bearer realm="tyiym"/);
+      }
+      assert.equal((await get(url, auditor)).statusCode, 200);
+    }
+    for (const url of ['/log/tile/0/000', '/log/checkpoint', '/log/key', `/log/proof/inclusion?index=0&size=${head.size}`])
+      assert.equal((await get(url)).statusCode, 200, `${url} is public`);
+  });
+
+  it('privacy: no IIN, reference or operator name in any entry, tile, checkpoint or proof served; the citizen key is in the entries', async () => {
     const { checkpoint: head } = await latest();
     await get('/log/key');
     await fetchTiles(head.size);
     const entries = await fetchEntries(head.size);
-    await get('/log/tile/entries/000', { 'accept-encoding': 'gzip' });
+    await get('/log/tile/entries/000', { ...auditor, 'accept-encoding': 'gzip' });
     for (let index = 0; index < head.size; index++) await get(`/log/proof/inclusion?index=${index}&size=${head.size}`);
     for (const from of earlier.keys()) await get(`/log/proof/consistency?from=${from}&to=${head.size}`);
     for (const { note } of earlier.values()) served.push({ url: 'a receipt’s checkpoint', body: Buffer.from(note) });
     assert.ok(served.length > head.size, `many responses were looked at (${served.length})`);
-    for (const iin of Object.values(IIN)) {
-      for (const form of [Buffer.from(iin, 'ascii'), Buffer.from(iin, 'utf16le')])
-        for (const { url, body } of served) assert.ok(!body.includes(form), `${url} holds an IIN`);
+    assert.ok(served.some((s) => s.url.startsWith('/log/tile/entries/')));
+    assert.equal(references.length, CHECKS + 4);
+    for (const text of [...Object.values(IIN), ...references, OPERATOR_NAME]) {
+      for (const form of [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')])
+        for (const { url, body } of served) assert.ok(!body.includes(form), `${url} holds ${JSON.stringify(text)}`);
     }
     const bundles = Buffer.concat(served.filter((s) => s.url.startsWith('/log/tile/entries/')).map((s) => s.body));
     for (const iin of Object.values(IIN)) {
@@ -441,6 +492,7 @@ describe('the log read API', () => {
       assert.ok((op.description ?? '').length > 40, path);
       assert.equal(op.security, undefined, `${path} is public`);
     }
+    assert.match(doc.paths['/log/tile/{*}']?.get?.description ?? '', /Entry bundles need an auditor key/);
     assert.ok(doc.paths['/log/key']?.get?.description?.includes(reg.services.log.origin), 'the origin line is documented');
   });
 });
@@ -449,6 +501,7 @@ describe('the log read API on an empty log', () => {
   it('answers 404 for the checkpoint, the tiles and the proofs', async () => {
     const reg = await openTestRegistry();
     const app = await buildApp(reg.services, { logger: false });
+    const auditor = { authorization: `Bearer ${(await reg.services.auditors.add({ name: 'Auditor' })).apiKey}` };
     for (const url of [
       '/log/checkpoint',
       '/log/tile/0/000.p/1',
@@ -456,7 +509,8 @@ describe('the log read API on an empty log', () => {
       '/log/proof/inclusion?index=0&size=1',
       '/log/proof/consistency?from=1&to=1',
     ])
-      assertError(await app.inject({ url }), 404, 'not_found');
+      assertError(await app.inject({ url, headers: auditor }), 404, 'not_found');
+    assertError(await app.inject({ url: '/log/tile/entries/000.p/1' }), 401, 'unauthorized');
     assert.equal((await app.inject({ url: '/log/key' })).statusCode, 200, 'the key is known before the first entry');
     await app.close();
     await reg.close();

@@ -3,16 +3,28 @@ import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { appendLeaves, EMPTY_TREE, inclusionProof, type ReadHash, stateRoot } from '../../src/log/merkle.js';
 import { generateLogKey, signCheckpoint } from '../../src/log/note.js';
-import { type CheckEntry, encodeEntry, formatProof, leafHash, parseProof, verifyReceipt } from '../../src/verify/index.js';
+import {
+  type CheckEntry,
+  type CheckEntryV1,
+  encodeEntry,
+  formatProof,
+  leafHash,
+  parseProof,
+  referenceHash,
+  verifyReceipt,
+} from '../../src/verify/index.js';
 import { codeOf } from '../helpers/verify.js';
 
 const key = generateLogKey('tyiym.kz/log');
 
+/** Entries below this index are of format version 1, as a log started before version 2 holds them. */
+const V1_ENTRIES = 10;
+
 /** A log of `size` check entries; returns the entries, a reader of the stored nodes and the signed checkpoint. */
 function buildLog(size: number) {
-  const entries = Array.from({ length: size }, (_, i) =>
-    encodeEntry({
-      type: 'check',
+  const entries = Array.from({ length: size }, (_, i) => {
+    const common = {
+      type: 'check' as const,
       checkId: `check-${i}`,
       lenderId: `lender-${i % 3}`,
       lenderType: i % 2 === 0 ? 'bank' : 'mfo',
@@ -20,11 +32,15 @@ function buildLog(size: number) {
         .update(`citizen ${i % 7}`)
         .digest(),
       channel: 'remote',
-      reference: `APP-${i}`,
       restricted: i % 5 === 0,
       checkedAt: new Date(Date.UTC(2026, 10, 29, 18, 50, i)).toISOString(),
-    } satisfies CheckEntry),
-  );
+    };
+    return encodeEntry(
+      i < V1_ENTRIES
+        ? ({ ...common, entryVersion: 1, reference: `APP-${i}` } satisfies CheckEntryV1)
+        : ({ ...common, entryVersion: 2, referenceHash: referenceHash(`check-${i}`, `APP-${i}`) } satisfies CheckEntry),
+    );
+  });
   const { newState, newNodeHashes } = appendLeaves(EMPTY_TREE, entries.map(leafHash));
   const store = new Map(newNodeHashes.map((n) => [`${n.level}/${n.index}`, n.hash]));
   const read: ReadHash = (level, index) => store.get(`${level}/${index}`) as Buffer;
@@ -37,13 +53,20 @@ function buildLog(size: number) {
 describe('receipts (C2SP tlog-proof)', () => {
   const log = buildLog(37);
 
-  it('verifies every entry of a log offline and returns the decoded entry', () => {
+  it('verifies every entry of a log offline, of either format version, and returns the decoded entry', () => {
     for (let i = 0; i < 37; i++) {
       const r = verifyReceipt(log.receipt(i), log.entries[i] as Buffer, key.verifierKey, { origin: key.name });
       assert.equal(r.index, i);
       assert.equal(r.checkpoint.size, 37);
       assert.equal(r.entry.type, 'check');
       assert.equal(r.entry.type === 'check' && r.entry.checkId, `check-${i}`);
+      assert.equal(r.entry.entryVersion, i < V1_ENTRIES ? 1 : 2);
+      if (r.entry.type === 'check' && r.entry.entryVersion === 1) assert.equal(r.entry.reference, `APP-${i}`);
+      if (r.entry.type === 'check' && r.entry.entryVersion === 2) {
+        // The lender, who knows its reference, matches the receipt to its application; the entry does not say it.
+        assert.deepEqual(Buffer.from(r.entry.referenceHash), referenceHash(`check-${i}`, `APP-${i}`));
+        assert.equal((log.entries[i] as Buffer).indexOf(`APP-${i}`), -1);
+      }
       assert.equal(r.extra, null);
     }
   });
@@ -63,7 +86,7 @@ describe('receipts (C2SP tlog-proof)', () => {
   });
 
   it('fails when any bit of the receipt changes', () => {
-    for (const index of [0, 17, 36]) {
+    for (const index of [0, V1_ENTRIES - 1, 17, 36]) {
       const bytes = Buffer.from(log.receipt(index), 'utf8');
       const entry = log.entries[index] as Buffer;
       for (let i = 0; i < bytes.length; i++) {
@@ -81,19 +104,23 @@ describe('receipts (C2SP tlog-proof)', () => {
   });
 
   it('fails when any bit of the entry changes, or for another entry, or another key', () => {
-    const receipt = log.receipt(17);
-    const entry = log.entries[17] as Buffer;
-    for (let i = 0; i < entry.length; i++) {
-      for (let bit = 0; bit < 8; bit++) {
-        const changed = Buffer.from(entry);
-        changed[i] = (changed[i] as number) ^ (1 << bit);
-        assert.equal(
-          codeOf(() => verifyReceipt(receipt, changed, key.verifierKey)),
-          'root_mismatch',
-          `byte ${i} bit ${bit}`,
-        );
+    for (const index of [3, 17]) {
+      const receipt = log.receipt(index);
+      const entry = log.entries[index] as Buffer;
+      for (let i = 0; i < entry.length; i++) {
+        for (let bit = 0; bit < 8; bit++) {
+          const changed = Buffer.from(entry);
+          changed[i] = (changed[i] as number) ^ (1 << bit);
+          assert.equal(
+            codeOf(() => verifyReceipt(receipt, changed, key.verifierKey)),
+            'root_mismatch',
+            `entry ${index}: byte ${i} bit ${bit}`,
+          );
+        }
       }
     }
+    const receipt = log.receipt(17);
+    const entry = log.entries[17] as Buffer;
     assert.equal(
       codeOf(() => verifyReceipt(receipt, log.entries[16] as Buffer, key.verifierKey)),
       'root_mismatch',

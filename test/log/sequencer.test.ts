@@ -4,7 +4,7 @@ import { consistencyProof, EMPTY_TREE, inclusionProof, type StoredNode, type Tre
 import { logKeyFromSeed } from '../../src/log/note.js';
 import { integrate, type LogTx } from '../../src/log/sequencer.js';
 import { parseCheckpoint } from '../../src/verify/checkpoint.js';
-import { type CheckEntry, formatProof, parseProof, verifyConsistency, verifyReceipt } from '../../src/verify/index.js';
+import { encodeEntry, formatProof, parseProof, referenceHash, verifyConsistency, verifyReceipt } from '../../src/verify/index.js';
 
 /** The log's storage in memory, as a transaction would see it. */
 class MemoryLog implements LogTx {
@@ -34,18 +34,20 @@ class MemoryLog implements LogTx {
 const key = logKeyFromSeed('tyiym.kz/log', Buffer.alloc(32, 3));
 const signer = { origin: 'tyiym.kz/log', key };
 
-function entry(n: number): CheckEntry {
-  return {
+/** The canonical bytes of a check entry, as the check path encodes them before a batch is integrated. */
+function entry(n: number): Buffer {
+  return encodeEntry({
     type: 'check',
+    entryVersion: 2,
     checkId: `check-${n}`,
     lenderId: 'lender-1',
     lenderType: 'bank',
     citizenKey: Buffer.alloc(32, n % 251),
     channel: 'remote',
-    reference: `ref-${n}`,
+    referenceHash: referenceHash(`check-${n}`, `ref-${n}`),
     restricted: n % 2 === 0,
     checkedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
-  };
+  });
 }
 
 describe('integrating batches into the log', () => {
@@ -56,9 +58,12 @@ describe('integrating batches into the log', () => {
       const batch = Array.from({ length: batchSize }, () => entry(n++));
       const receipts = integrate(log, batch, signer, new Date());
       assert.equal(receipts.length, batchSize);
-      for (const r of receipts) {
+      for (const [k, r] of receipts.entries()) {
+        assert.equal(r.entry, batch[k], 'the bytes given are the bytes logged, not re-encoded');
+        assert.deepEqual(log.entries[r.logIndex], batch[k]);
         const verified = verifyReceipt(r.receipt, r.entry, key.verifierKey);
         assert.equal(verified.index, r.logIndex);
+        assert.equal(verified.entry.type === 'check' && verified.entry.checkId, `check-${r.logIndex}`);
         const p = parseProof(r.receipt);
         assert.equal(r.receipt, formatProof({ index: r.logIndex, proof: p.proof, checkpoint: p.checkpoint }));
         assert.deepEqual(p.proof, inclusionProof(r.logIndex, log.state.size, log.read), 'the proof matches the stored tree');
@@ -84,6 +89,28 @@ describe('integrating batches into the log', () => {
         true,
       );
     }
+  });
+
+  it('integrates the bytes it is given, of either entry version, without decoding them again', () => {
+    const log = new MemoryLog();
+    const v1 = encodeEntry({
+      type: 'check',
+      entryVersion: 1,
+      checkId: 'old-check',
+      lenderId: 'lender-1',
+      lenderType: 'bank',
+      citizenKey: Buffer.alloc(32, 1),
+      channel: 'remote',
+      reference: 'APP-OLD',
+      restricted: false,
+      checkedAt: '2025-12-31T23:59:59.000Z',
+    });
+    const receipts = integrate(log, [v1, entry(1)], signer, new Date());
+    assert.deepEqual(
+      receipts.map((r) => verifyReceipt(r.receipt, r.entry, key.verifierKey).entry.entryVersion),
+      [1, 2],
+    );
+    assert.deepEqual(log.entries, [v1, entry(1)]);
   });
 
   it('records nothing for an empty batch', () => {

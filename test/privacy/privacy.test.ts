@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { demoBin, demoIin } from '../../src/demo/seed.js';
 import { citizenKeyOf } from '../../src/identity/citizen-key.js';
+import { parseEntryBundle, TILE_WIDTH, tileWidth } from '../../src/log/tiles.js';
+import { decodeEntry } from '../../src/verify/index.js';
 import {
   type CliResult,
   type HttpAnswer,
@@ -207,6 +209,48 @@ describe('no IIN reaches the database files or the logs', () => {
     const mine = answers.filter((_, i) => i % CITIZENS.length === 0);
     assert.equal(rec.checks.length, mine.length);
     for (const a of mine) assert.ok(ids.has(a.body.checkId as string));
+  });
+
+  test('the public log names no one: no IIN, reference or operator name in any entry bundle or tile', async () => {
+    const auditor = await box.json<{ id: string; apiKey: string }>(['auditor', 'add', '--name', 'Privacy Auditor']);
+    const checkpoint = await (await fetch(`${server.url}/log/checkpoint`)).text();
+    const size = Number(checkpoint.split('\n')[1]);
+    assert.ok(size > 240, `every check and change is logged (${size})`);
+    const bodies: Buffer[] = [];
+    const entries: Buffer[] = [];
+    const fetchTile = async (path: string, key: string | null) => {
+      const res = await fetch(
+        `${server.url}/log/tile/${path}`,
+        key === null ? {} : { headers: { authorization: `Bearer ${key}` } },
+      );
+      assert.equal(res.status, 200, path);
+      const body = Buffer.from(await res.arrayBuffer());
+      bodies.push(body);
+      return body;
+    };
+    for (let level = 0; tileWidth(level, 0, size) > 0; level++)
+      for (let index = 0; tileWidth(level, index, size) > 0; index++) {
+        const width = tileWidth(level, index, size);
+        const n = `${String(index).padStart(3, '0')}${width < TILE_WIDTH ? `.p/${width}` : ''}`;
+        await fetchTile(`${level}/${n}`, null);
+        if (level === 0) entries.push(...parseEntryBundle(await fetchTile(`entries/${n}`, auditor.apiKey)));
+      }
+    assert.equal(entries.length, size);
+    assert.ok(entries.every((e) => decodeEntry(e).entryVersion === 2));
+    const all = Buffer.concat(bodies);
+    assertNoIin('the log’s tiles and entry bundles', all);
+    const texts = [
+      ...answers.map((a) => a.body.reference as string),
+      'Operator One',
+      'Operator Two',
+      'Operator Three',
+      'Operator',
+    ];
+    for (const text of texts)
+      for (const form of [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')])
+        assert.equal(all.indexOf(form), -1, `the log holds ${JSON.stringify(text)}`);
+    // Not vacuous: the entries do name the citizens, by their keys.
+    assert.ok(all.includes(citizenKeyOf(pepper, ALICE)));
   });
 
   test('the server logged requests at debug level, and no IIN appears in its output', () => {
