@@ -89,8 +89,15 @@ export const Term = Type.Union(
   { description: 'How long the ban lasts: a number of months, a last day, or until cancelled.' },
 );
 
-export const LenderTypes = Type.Array(LenderType, { minItems: 1, maxItems: 8, description: 'The lender types the ban covers.' });
-export const Channels = Type.Array(Channel, { minItems: 1, maxItems: 8, description: 'The channels the ban covers.' });
+// No minItems: an empty list is the scope rule's to refuse, as invalid_scope, the same answer as the portal and the CLI give.
+export const LenderTypes = Type.Array(LenderType, {
+  maxItems: 8,
+  description: 'The lender types the ban covers; at least one (400 invalid_scope otherwise).',
+});
+export const Channels = Type.Array(Channel, {
+  maxItems: 8,
+  description: 'The channels the ban covers; at least one (400 invalid_scope otherwise).',
+});
 
 /** PUT: the whole ban. Nothing defaults, so a client that forgets a field is told rather than weakening the ban. */
 export const PutBody = Type.Object(
