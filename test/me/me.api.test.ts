@@ -1,77 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { demoBin } from '../../src/demo/seed.js';
-import { localAccessTokenVerifier } from '../../src/me/access-token.js';
 import { BIN, IIN } from '../helpers/people.js';
-import { openTestRegistry, TEST_PEPPER, type TestRegistry } from '../helpers/registry.js';
-import { buildApiApp } from './app.js';
-import { type MintOptions, mintToken, type TestSigningKey, testSigningKey } from './tokens.js';
-
-const ISSUER = 'https://idp.example.test';
-
-interface Api {
-  reg: TestRegistry;
-  app: FastifyInstance;
-  key: TestSigningKey;
-  audience: string;
-  /** A valid access token for this IIN, or one with `claims` and `options` changed. */
-  token(iin: string, options?: Partial<MintOptions>): Promise<string>;
-  close(): Promise<void>;
-}
-
-async function setup(env: Record<string, string> = {}): Promise<Api> {
-  const reg = await openTestRegistry({ env: { OIDC_ISSUER: ISSUER, ...env } });
-  const { oidc } = reg.services.config.portal;
-  const key = await testSigningKey();
-  const verifier = localAccessTokenVerifier({
-    jwks: key.jwks,
-    issuer: oidc.issuer,
-    audience: oidc.apiAudience,
-    iinClaim: oidc.iinClaim,
-    pepper: TEST_PEPPER,
-  });
-  const app = await buildApiApp(reg.services, verifier);
-  return {
-    reg,
-    app,
-    key,
-    audience: oidc.apiAudience,
-    token: (iin, options = {}) =>
-      mintToken(key, { [oidc.iinClaim]: iin }, { issuer: ISSUER, audience: oidc.apiAudience, ...options }),
-    close: async () => {
-      await app.close();
-      await reg.close();
-    },
-  };
-}
-
-type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
-
-function call(app: FastifyInstance, method: Method, url: string, token: string | null, body?: unknown) {
-  return app.inject({
-    method,
-    url,
-    headers: {
-      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-}
-
-function ok(res: LightMyRequestResponse, status = 200) {
-  assert.equal(res.statusCode, status, res.body);
-  return res.json();
-}
-
-function assertError(res: LightMyRequestResponse, status: number, code: string): void {
-  assert.equal(res.statusCode, status, res.body);
-  const body = res.json() as { error: { code: string; message: string } };
-  assert.equal(body.error.code, code, res.body);
-  assert.ok(body.error.message.length > 0);
-}
+import type { TestRegistry } from '../helpers/registry.js';
+import { type Api, assertError, call, ISSUER, ok, setup } from './api.js';
+import { mintToken, testSigningKey } from './tokens.js';
 
 describe('the mobile API: a citizen’s own ban', () => {
   let api: Api;
@@ -105,10 +40,16 @@ describe('the mobile API: a citizen’s own ban', () => {
     assert.deepEqual(placed.exemptions, []);
     assert.deepEqual(ok(await call(app, 'GET', '/v1/me/restriction', alice)).restriction, placed);
 
-    const changed = ok(await call(app, 'PUT', '/v1/me/restriction', alice, { term: { until: '2026-08-31' } })).restriction;
+    const changed = ok(
+      await call(app, 'PUT', '/v1/me/restriction', alice, {
+        lenderTypes: ['mfo', 'bank'],
+        channels: ['in_person', 'remote'],
+        term: { until: '2026-08-31' },
+      }),
+    ).restriction;
     assert.equal(changed.id, placed.id, 'a change is a new version of the same ban');
     assert.equal(changed.version, 2);
-    assert.deepEqual(changed.lenderTypes, ['bank', 'mfo'], 'no scope given: everything the policy covers');
+    assert.deepEqual(changed.lenderTypes, ['bank', 'mfo'], 'PUT replaces the scope with the one given, in canonical order');
     assert.deepEqual(changed.channels, ['remote', 'in_person']);
     assert.equal(changed.lastDay, '2026-08-31');
 
@@ -162,11 +103,18 @@ describe('the mobile API: a citizen’s own ban', () => {
     assertError(await call(app, 'POST', '/v1/me/exemptions', alice, { lenderBin: BIN.bank, hours: 1 }), 409, 'no_restriction');
   });
 
-  it('an indefinite ban, and a ban with no term at all lasts the policy’s maximum', async () => {
+  it('a ban for the policy’s maximum, then an indefinite one; a PUT without a term is refused, never defaulted', async () => {
     const carol = await api.token(IIN.carol);
-    const max = ok(await call(api.app, 'PUT', '/v1/me/restriction', carol, {})).restriction;
+    const all = { lenderTypes: ['bank', 'mfo'], channels: ['remote', 'in_person'] };
+    assertError(await call(api.app, 'PUT', '/v1/me/restriction', carol, all), 400, 'invalid_request');
+    assertError(await call(api.app, 'PUT', '/v1/me/restriction', carol, {}), 400, 'invalid_request');
+    assert.deepEqual(ok(await call(api.app, 'GET', '/v1/me/restriction', carol)), { restriction: null });
+    const max = ok(await call(api.app, 'PUT', '/v1/me/restriction', carol, { ...all, term: { months: 6 } })).restriction;
     assert.equal(max.lastDay, '2026-09-10');
-    const forever = ok(await call(api.app, 'PUT', '/v1/me/restriction', carol, { term: { indefinite: true } })).restriction;
+    const forever = ok(
+      await call(api.app, 'PUT', '/v1/me/restriction', carol, { ...all, term: { indefinite: true } }),
+    ).restriction;
+    assert.equal(forever.version, 2);
     assert.equal(forever.endsAt, null);
     assert.equal(forever.lastDay, null);
     assert.equal(forever.daysLeft, null);
@@ -175,7 +123,8 @@ describe('the mobile API: a citizen’s own ban', () => {
   it('bad input answers 400 with its catalogue code and changes nothing', async () => {
     const { app } = api;
     const dan = await api.token(IIN.dan);
-    ok(await call(app, 'PUT', '/v1/me/restriction', dan, { lenderTypes: ['mfo'], term: { months: 2 } }));
+    const whole = { lenderTypes: ['mfo'], channels: ['remote', 'in_person'], term: { months: 2 } };
+    ok(await call(app, 'PUT', '/v1/me/restriction', dan, whole));
     const revoked = await api.reg.services.lenders.register({ name: 'Gone Bank', bin: BIN.otherBank, type: 'bank' });
     await api.reg.services.lenders.revoke(revoked.lender.id);
     const before = {
@@ -183,24 +132,25 @@ describe('the mobile API: a citizen’s own ban', () => {
       history: ok(await call(app, 'GET', '/v1/me/history', dan)),
     };
 
+    // Each body is the whole ban with one part wrong, so the answer is about that part alone.
     const put: [unknown, number, string][] = [
-      [{ term: { months: 0 } }, 400, 'invalid_term'],
-      [{ term: { months: 7 } }, 400, 'invalid_term'],
-      [{ term: { until: '2020-01-01' } }, 400, 'invalid_term'],
-      [{ term: { until: '2026-02-30' } }, 400, 'invalid_term'],
-      [{ term: { until: 'next week' } }, 400, 'invalid_term'],
-      [{ lenderTypes: [] }, 400, 'invalid_scope'],
-      [{ channels: [] }, 400, 'invalid_scope'],
-      [{ lenderTypes: ['insurer'] }, 400, 'invalid_request'],
-      [{ channels: ['phone'] }, 400, 'invalid_request'],
-      [{ term: { months: 2.5 } }, 400, 'invalid_request'],
-      [{ term: { months: '3' } }, 400, 'invalid_request'],
-      [{ term: { months: 3, until: '2026-05-01' } }, 400, 'invalid_request'],
-      [{ term: { indefinite: false } }, 400, 'invalid_request'],
-      [{ term: { weeks: 2 } }, 400, 'invalid_request'],
-      [{ term: 3 }, 400, 'invalid_request'],
-      [{ iin: IIN.alice }, 400, 'invalid_request'],
-      [{ lenderTypes: ['bank'], extra: true }, 400, 'invalid_request'],
+      [{ ...whole, term: { months: 0 } }, 400, 'invalid_term'],
+      [{ ...whole, term: { months: 7 } }, 400, 'invalid_term'],
+      [{ ...whole, term: { until: '2020-01-01' } }, 400, 'invalid_term'],
+      [{ ...whole, term: { until: '2026-02-30' } }, 400, 'invalid_term'],
+      [{ ...whole, term: { until: 'next week' } }, 400, 'invalid_term'],
+      [{ ...whole, lenderTypes: [] }, 400, 'invalid_scope'],
+      [{ ...whole, channels: [] }, 400, 'invalid_scope'],
+      [{ ...whole, lenderTypes: ['insurer'] }, 400, 'invalid_request'],
+      [{ ...whole, channels: ['phone'] }, 400, 'invalid_request'],
+      [{ ...whole, term: { months: 2.5 } }, 400, 'invalid_request'],
+      [{ ...whole, term: { months: '3' } }, 400, 'invalid_request'],
+      [{ ...whole, term: { months: 3, until: '2026-05-01' } }, 400, 'invalid_request'],
+      [{ ...whole, term: { indefinite: false } }, 400, 'invalid_request'],
+      [{ ...whole, term: { weeks: 2 } }, 400, 'invalid_request'],
+      [{ ...whole, term: 3 }, 400, 'invalid_request'],
+      [{ ...whole, iin: IIN.alice }, 400, 'invalid_request'],
+      [{ ...whole, extra: true }, 400, 'invalid_request'],
       ['[]', 400, 'invalid_request'],
       ['{"term":', 400, 'invalid_request'],
     ];
@@ -270,7 +220,7 @@ describe('the mobile API: a citizen’s own ban', () => {
       '/v1/me/exemptions post',
       '/v1/me/history get',
       '/v1/me/lenders get',
-      '/v1/me/restriction get,put',
+      '/v1/me/restriction get,patch,put',
       '/v1/me/restriction/lift delete,post',
     ]);
     for (const [path, ops] of mine) {
@@ -292,7 +242,13 @@ describe('a pending lift (LIFT_DELAY=2d)', () => {
     try {
       const { app, reg } = api;
       const alice = await api.token(IIN.alice);
-      ok(await call(app, 'PUT', '/v1/me/restriction', alice, { term: { months: 1 } }));
+      ok(
+        await call(app, 'PUT', '/v1/me/restriction', alice, {
+          lenderTypes: ['bank', 'mfo'],
+          channels: ['remote'],
+          term: { months: 1 },
+        }),
+      );
       const lift = ok(await call(app, 'POST', '/v1/me/restriction/lift', alice));
       assert.equal(lift.restriction.status, 'lift_pending');
       assert.equal(lift.restriction.liftEffectiveAt, lift.liftEffectiveAt);
@@ -408,8 +364,10 @@ describe('access tokens', () => {
 
   it('a refused token changes nothing', async () => {
     const expired = await api.token(IIN.bob, { exp: Math.floor(Date.now() / 1000) - 60 });
-    assertError(await call(api.app, 'PUT', '/v1/me/restriction', expired, {}), 401, 'unauthorized');
-    assertError(await call(api.app, 'PUT', '/v1/me/restriction', null, {}), 401, 'unauthorized');
+    const whole = { lenderTypes: ['bank', 'mfo'], channels: ['remote', 'in_person'], term: { months: 1 } };
+    assertError(await call(api.app, 'PUT', '/v1/me/restriction', expired, whole), 401, 'unauthorized');
+    assertError(await call(api.app, 'PUT', '/v1/me/restriction', null, whole), 401, 'unauthorized');
+    assertError(await call(api.app, 'PATCH', '/v1/me/restriction', expired, { term: { months: 2 } }), 401, 'unauthorized');
     assert.deepEqual(ok(await call(api.app, 'GET', '/v1/me/history', await api.token(IIN.bob))), { history: [] });
   });
 
@@ -430,7 +388,13 @@ describe('two citizens', () => {
       const { app, reg } = api;
       const [a, b] = [await api.token(IIN.alice), await api.token(IIN.bob)];
       const bank = await reg.services.lenders.register({ name: 'Bank', bin: BIN.bank, type: 'bank' });
-      const placedA = ok(await call(app, 'PUT', '/v1/me/restriction', a, { term: { indefinite: true } })).restriction;
+      const placedA = ok(
+        await call(app, 'PUT', '/v1/me/restriction', a, {
+          lenderTypes: ['bank', 'mfo'],
+          channels: ['remote', 'in_person'],
+          term: { indefinite: true },
+        }),
+      ).restriction;
       ok(await call(app, 'POST', '/v1/me/exemptions', a, { lenderBin: BIN.bank, hours: 2 }), 201);
       await reg.services.checks.check(bank.lender, { iin: IIN.alice, channel: 'in_person', reference: 'A-1' });
 
@@ -438,8 +402,11 @@ describe('two citizens', () => {
       assert.deepEqual(ok(await call(app, 'GET', '/v1/me/history', b)), { history: [] });
       assert.deepEqual(ok(await call(app, 'GET', '/v1/me/checks', b)), { checks: [] });
       assertError(await call(app, 'POST', '/v1/me/restriction/lift', b), 409, 'no_restriction');
+      assertError(await call(app, 'PATCH', '/v1/me/restriction', b, { channels: ['remote'] }), 409, 'no_restriction');
 
-      const placedB = ok(await call(app, 'PUT', '/v1/me/restriction', b, { lenderTypes: ['bank'] })).restriction;
+      const placedB = ok(
+        await call(app, 'PUT', '/v1/me/restriction', b, { lenderTypes: ['bank'], channels: ['remote'], term: { months: 6 } }),
+      ).restriction;
       assert.notEqual(placedB.id, placedA.id);
       assert.equal(placedB.version, 1);
       ok(await call(app, 'POST', '/v1/me/restriction/lift', b));
