@@ -20,7 +20,8 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
       description:
-        'Any 1 to 255 printable ASCII characters without spaces, new for each new request. A retry with the same key ' +
+        'Any 1 to 255 printable ASCII characters without spaces and without an IIN in any spelling (400 ' +
+        'invalid_idempotency_key), new for each new request. A retry with the same key ' +
         'and the same body within 24 hours gets the first answer and records nothing new; the same key with ' +
         'another body answers 422 idempotency_conflict.',
     }),
