@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode, errorBody } from '../errors.js';
+import { containsIin } from '../identity/iin-in-text.js';
 import { maskDigits } from '../logger.js';
 import { bearerChallenge } from './bearer.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
@@ -59,9 +60,24 @@ function send(request: FastifyRequest, reply: FastifyReply, { code, message }: A
   return reply.code(status).send(errorBody(code, message));
 }
 
-/** The path of a request as it may be shown back: without the query, 12-digit runs masked, and short. */
+/** Whether a path holds an IIN in any spelling, percent-encoded or not. */
+function pathHoldsIin(path: string): boolean {
+  if (containsIin(path)) return true;
+  try {
+    return containsIin(decodeURIComponent(path));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path of a request as it may be shown back: without the query, 12-digit runs masked, and short;
+ * a path that spells an IIN some other way (with separators, in other digits, percent-encoded) is not shown.
+ */
 function shownPath(request: FastifyRequest): string {
-  const path = maskDigits(request.url.split('?')[0] ?? '');
+  const raw = request.url.split('?')[0] ?? '';
+  if (pathHoldsIin(raw)) return 'this path';
+  const path = maskDigits(raw);
   return path.length > 100 ? `${path.slice(0, 100)}…` : path;
 }
 
