@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { CheckAnswer } from '../../src/checks/check.service.js';
+import { HIDDEN_REFERENCE, shownReference } from '../../src/checks/reference.js';
 import { citizenKeyOf } from '../../src/identity/citizen-key.js';
 import { containsIin, digitsSpelling } from '../../src/identity/iin-in-text.js';
 import type { LoggedCheck } from '../../src/store/store.js';
@@ -239,6 +240,10 @@ describe('the reference rule over HTTP', () => {
       ['Devanagari digits', shift(0x0966)],
       ['mathematical bold digits', shift(0x1d7ce)],
       ['mixed scripts', `${shift(0xff10).slice(0, 6)}${iin.slice(6)}`],
+      ['keycap emoji', [...iin].map((d) => `${d}\ufe0f\u20e3`).join('')],
+      ['digits with a combining mark', [...iin].map((d) => `${d}\u0303`).join('')],
+      ['enclosed in circles', [...iin].map((d) => `${d}\u20dd`).join('')],
+      ['circled digits', [...iin].map((d) => (d === '0' ? '\u24ea' : String.fromCodePoint(0x2460 + Number(d) - 1))).join('')],
       ['the checked citizen’s own IIN', IIN.dan],
     ];
     const before = await recorded(r, IIN.dan);
@@ -261,6 +266,14 @@ describe('the reference rule over HTTP', () => {
       const entry = decodeEntry(Buffer.from(a.entry, 'base64'));
       assert.ok(entry.type === 'check' && entry.entryVersion === 2, 'the entry holds only a commitment to it');
     }
+  });
+});
+
+describe('a stored reference that spells an IIN with marks', () => {
+  it('is never shown', () => {
+    const keycaps = [...IIN.alice].map((d) => `${d}\ufe0f\u20e3`).join('');
+    assert.equal(shownReference(`APP ${keycaps}`), HIDDEN_REFERENCE);
+    assert.equal(shownReference('APP 1\ufe0f\u20e3'), 'APP 1\ufe0f\u20e3', 'a keycap that spells no IIN is shown');
   });
 });
 
