@@ -1,4 +1,5 @@
 import pino, { type LoggerOptions } from 'pino';
+import { containsIin } from './identity/iin-in-text.js';
 
 /**
  * Every log line goes through these redactions. The IIN is personal data and is never
@@ -18,9 +19,21 @@ export const REDACT_PATHS = [
   '*.pepper',
 ];
 
-/** Any run of 12 digits could be an IIN (a lender's mistake in a URL); it is masked before logging. */
+/**
+ * Any run of 12 digits could be an IIN (a lender's mistake in a URL); it is masked before logging. A path
+ * that holds an IIN in another spelling (with separators, in other digits, percent-encoded) has every digit
+ * masked, since which digits make up the IIN cannot be told apart from the rest.
+ */
 export function maskDigits(text: string): string {
-  return text.replace(/\d{12}/g, '[redacted]');
+  const masked = text.replace(/\d{12}/g, '[redacted]');
+  const decoded = decodeLeniently(masked);
+  if (!containsIin(decoded)) return masked;
+  return decoded.replace(/\p{Nd}/gu, '#');
+}
+
+/** Percent-escapes decoded as UTF-8, a malformed one as U+FFFD, never an error: hostile paths hold both. */
+function decodeLeniently(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'));
 }
 
 interface LoggedRequest {

@@ -7,10 +7,6 @@ export const REFERENCE_MAX_CODE_POINTS = 64;
 // Control, format (bidi overrides, zero-width), line and paragraph separators, surrogates, private use, unassigned.
 const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u;
 
-// Marks dress a digit without changing how it reads (a keycap 5️⃣, a circled 5⃝, a 5̃), so an IIN is looked for without them.
-const MARKS = /\p{M}/gu;
-const holdsIin = (text: string): boolean => containsIin(text.normalize('NFKC').replace(MARKS, ''));
-
 /**
  * The rule for a lender's application reference, checked before a check joins a batch, so that no
  * request can fail anyone else's. The reference is stored for the citizen's "who checked me" page and
@@ -29,7 +25,7 @@ export function validateReference(reference: string): void {
       'invalid_reference',
       'The reference must hold printable characters only: no control, formatting, bidirectional or unassigned characters.',
     );
-  if (holdsIin(reference))
+  if (containsIin(reference))
     throw new AppError(
       'invalid_reference',
       'The reference must not contain an IIN, in any spelling (12 digits that form a valid IIN, with or without separators).',
@@ -39,5 +35,5 @@ export function validateReference(reference: string): void {
 /** What a person is shown of a stored reference: one recorded before the rule above, holding an IIN, never. */
 export const HIDDEN_REFERENCE = '—';
 export function shownReference(reference: string): string {
-  return holdsIin(reference) ? HIDDEN_REFERENCE : reference;
+  return containsIin(reference) ? HIDDEN_REFERENCE : reference;
 }

@@ -4,11 +4,12 @@ import { validateIin } from './iin.js';
  * Finds an IIN hidden in free text, however it is spelled: "580314400012", "5803 1440 0012",
  * "5803-1440-0012", fullwidth "５８０３１４４０００１２", or digits of another script. The text is
  * NFKC-normalised, every decimal digit becomes its ASCII digit, and separators (spaces, punctuation,
- * symbols, format characters) are dropped; then every run of 12 consecutive digits is tried as an IIN.
+ * symbols, format characters) and combining marks (which dress a digit without changing how it reads: a
+ * keycap 5️⃣, a circled 5⃝, a 5̃) are dropped; then every run of 12 consecutive digits is tried as an IIN.
  * Letters still break a run, so "A12B" is never read as "12".
  */
 
-const SEPARATORS = /[\p{Z}\p{P}\p{S}\p{Cf}\p{Cc}]/gu;
+const SEPARATORS = /[\p{Z}\p{P}\p{S}\p{Cf}\p{Cc}\p{M}]/gu;
 
 // Unicode keeps every decimal digit (Nd) in a contiguous run from 0 to 9, so a digit's value is its
 // distance from the start of its run; runs that touch (the mathematical digits) are split every ten.

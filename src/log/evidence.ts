@@ -16,9 +16,14 @@ import { ANY_LENDER, answerAt, answersAt, banAt, banStatusAt, type Checker, Repl
 
 export const EVIDENCE_FORMAT = 'tyiym-evidence/v1';
 
-export const EVIDENCE_PRIVACY =
-  'This file holds no IIN and no name. The citizen appears only as the citizen key, HMAC-SHA-256 of the IIN ' +
-  'under the registry’s secret pepper: it identifies the person only to someone who holds both the IIN and the pepper.';
+const PRIVACY_CITIZEN =
+  'The citizen appears only as the citizen key, HMAC-SHA-256 of the IIN under the registry’s secret pepper: it ' +
+  'identifies the person only to someone who holds both the IIN and the pepper.';
+export const EVIDENCE_PRIVACY = `This file holds no IIN and no name. ${PRIVACY_CITIZEN}`;
+/** Entries of format version 1 held a lender's reference and an operator's name as text; a file with one says so. */
+const EVIDENCE_PRIVACY_V1 =
+  'This file holds no IIN. It includes entries of the log’s first format, which hold lenders’ application ' +
+  `references and operators’ names as text. ${PRIVACY_CITIZEN}`;
 
 const EVIDENCE_ABOUT = [
   'Every entry of the Tyiym transparency log about one citizen (bans, their changes, exemptions, and lenders’ checks) ' +
@@ -197,7 +202,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<EvidenceFile>
   const file: EvidenceFile = {
     format: EVIDENCE_FORMAT,
     about: EVIDENCE_ABOUT,
-    privacy: EVIDENCE_PRIVACY,
+    privacy: decoded.some((e) => e.entryVersion === 1) ? EVIDENCE_PRIVACY_V1 : EVIDENCE_PRIVACY,
     log: { origin: input.origin, verifierKey: input.verifierKey, checkpoint: input.checkpoint },
     citizenKey: input.citizenKey.toString('hex'),
     at: input.at.toISOString(),

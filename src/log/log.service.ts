@@ -48,7 +48,8 @@ export class LogService {
   /** Throws not_found when the tree has not reached `size` leaves yet. */
   private async requireReached(size: number): Promise<void> {
     const head = await this.repo.head();
-    if (size > head.size) throw new AppError('not_found', `The log has ${head.size} entries; it has not reached size ${size}.`);
+    // The size asked for is not echoed: any number in a URL may be someone's IIN.
+    if (size > head.size) throw new AppError('not_found', `The log has ${head.size} entries; it has not reached that size.`);
   }
 
   /**

@@ -52,9 +52,17 @@ export function signedIn(request: FastifyRequest): Citizen {
 }
 
 /** The language switch: this very page (its query kept, a page number say) in each language. */
+/** The only query parameters a language link carries over: the page number of a paged list. */
+const KEPT_PARAMETERS = ['page'];
+
 function languageLinks(request: FastifyRequest): { code: Lang; name: string; href: string }[] {
-  const kept = new URLSearchParams(request.url.split('?')[1] ?? '');
-  kept.delete('lang');
+  // Only known parameters, so that whatever else a URL carried (an IIN, a code, a state) is never shown back.
+  const given = new URLSearchParams(request.url.split('?')[1] ?? '');
+  const kept = new URLSearchParams();
+  for (const name of KEPT_PARAMETERS) {
+    const value = given.get(name);
+    if (value !== null && /^[0-9]{1,6}$/.test(value)) kept.set(name, value);
+  }
   return LANGUAGES.map((code) => {
     const query = new URLSearchParams(kept);
     query.append('lang', code);

@@ -225,6 +225,7 @@ describe('a log of version-1 entries followed by version-2 entries', () => {
       ['restriction_event/1', 'check/1', 'check/2', 'restriction_event/2', 'check/2'],
     );
     assert.equal(f.statement.ban?.status, 'lifted');
+    assert.match(f.privacy, /first format, which hold lenders’ application references and operators’ names as text/);
     assert.ok(f.statement.answers.every((a) => !a.restricted));
     assert.equal(fs.readFileSync(out, 'utf8').includes(ALICE), false, 'the IIN is not in the file');
 
