@@ -76,7 +76,9 @@ export function verifySavedReceipt(value: Record<string, unknown>, key: Verifier
           ? value.reference === e.reference
           : typeof value.reference === 'string' && referenceHash(e.checkId, value.reference).equals(e.referenceHash);
       if (!same)
-        throw new EvidenceError(`The answer says reference ${JSON.stringify(value.reference)}, but the logged entry records another.`);
+        throw new EvidenceError(
+          `The answer says reference ${JSON.stringify(value.reference)}, but the logged entry records another.`,
+        );
     }
   }
   return verified;
