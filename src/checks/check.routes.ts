@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
-import { idempotencyKeyOf } from '../http/idempotency-key.js';
 import { lenderAuth, requireLender } from '../http/lender-auth.js';
 import { errorResponses, IdempotencyHeaders } from '../http/schemas.js';
 import type { Services } from '../services.js';
@@ -76,7 +75,7 @@ export const checkRoutes: FastifyPluginAsyncTypebox<CheckRoutesOptions> = async 
       },
     },
     async (request) =>
-      services.checks.check(requireLender(request), request.body, idempotencyKeyOf(services.idempotency, request)),
+      services.checks.check(requireLender(request), request.body, services.idempotency.keyOf(request.headers['idempotency-key'])),
   );
 
   app.get(

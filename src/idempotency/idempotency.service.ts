@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import { containsIin } from '../identity/iin-in-text.js';
 import {
   IDEMPOTENCY_WINDOW_MS,
   type IdempotencyClaim,
@@ -27,10 +28,19 @@ export class IdempotencyService {
     private readonly pepper: Buffer,
   ) {}
 
-  /** The Idempotency-Key header's value, null when absent; a malformed one is refused. */
+  /**
+   * The Idempotency-Key header's value, null when absent; a malformed one is refused. The key is stored as
+   * given for 24 hours, so, like a reference, it must not hold an IIN in any spelling (a borrower's IIN is
+   * a tempting key).
+   */
   keyOf(header: string | string[] | undefined): string | null {
     if (header === undefined) return null;
     if (typeof header !== 'string' || !KEY.test(header)) throw new AppError('invalid_idempotency_key');
+    if (containsIin(header))
+      throw new AppError(
+        'invalid_idempotency_key',
+        'The Idempotency-Key must not contain an IIN, in any spelling; use a key of your own, new for each request.',
+      );
     return header;
   }
 

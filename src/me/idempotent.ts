@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { idempotencyKeyOf } from '../http/idempotency-key.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import type { Citizen } from '../identity/citizen.js';
@@ -16,7 +15,7 @@ export async function idempotently<B>(
   write: (claim: IdempotencyClaim | undefined) => Promise<B>,
   asItIsNow: () => Promise<B>,
 ): Promise<B> {
-  const key = idempotencyKeyOf(idempotency, request);
+  const key = idempotency.keyOf(request.headers['idempotency-key']);
   if (key === null) return write(undefined);
   const path = request.routeOptions.url ?? request.url;
   const claim = idempotency.claim(`citizen:${citizen.key.toString('base64url')}`, key, [
