@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
+import { CookieJar } from '../helpers/cookie-jar.js';
 import { openTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
 /** A port nobody listens on now; the app's public URL must name it before the app is built. */
@@ -57,11 +58,6 @@ export async function openPortal(options: { env?: Record<string, string>; now?: 
   };
 }
 
-interface StoredCookie {
-  value: string;
-  path: string;
-}
-
 export interface Page {
   status: number;
   body: string;
@@ -71,7 +67,7 @@ export interface Page {
 
 /** A browser without JavaScript: a cookie jar, forms posted as application/x-www-form-urlencoded, redirects by hand. */
 export class Browser {
-  private readonly cookies = new Map<string, StoredCookie>();
+  private readonly cookies = new CookieJar();
 
   constructor(
     private readonly app: FastifyInstance,
@@ -80,29 +76,11 @@ export class Browser {
 
   /** The Cookie header this browser sends to `path`. */
   cookieHeader(path: string): string {
-    return [...this.cookies.entries()]
-      .filter(([, c]) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || c.path === '/')
-      .map(([name, c]) => `${name}=${c.value}`)
-      .join('; ');
+    return this.cookies.header(path);
   }
 
   private remember(setCookie: string | string[] | undefined): void {
-    for (const line of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {
-      const [pair = '', ...attributes] = line.split(';').map((s) => s.trim());
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      let path = '/';
-      let expired = value === '';
-      for (const a of attributes) {
-        const [k = '', v = ''] = a.split('=');
-        if (k.toLowerCase() === 'path') path = v;
-        if (k.toLowerCase() === 'max-age' && Number(v) <= 0) expired = true;
-        if (k.toLowerCase() === 'expires' && new Date(v).getTime() < Date.now()) expired = true;
-      }
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, { value, path });
-    }
+    this.cookies.remember(setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]);
   }
 
   /** One request, no redirects followed. `url` may be absolute (a redirect's Location) or a path. */
