@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import * as oidc from 'openid-client';
-import { MOBILE_CLIENT_ID, MOBILE_REDIRECT_URI } from '../../src/idp/dev-idp.js';
+import { MOBILE_REDIRECT_URI } from '../../src/idp/dev-idp.js';
+import { startMobileSignIn } from '../helpers/mobile-app.js';
 import { expectH1, idpText, iinField, newIin, newPage, portalAndBrowser, SKIP, waitForPath } from './harness.js';
 
 // The mobile app's sign-in, as the app does it: the Authorization Code flow with PKCE for the
@@ -28,19 +28,7 @@ describe('the mobile app signs in and reads the citizen’s ban', { skip: SKIP }
       'remote',
     ]);
 
-    const config = await oidc.discovery(new URL(`${portal.url}/dev-idp`), MOBILE_CLIENT_ID, undefined, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
-    const codeVerifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: MOBILE_REDIRECT_URI,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      state,
-      ui_locales: 'ru',
-    });
+    const { authorizationUrl, state, redeem } = await startMobileSignIn(portal.url, { ui_locales: 'ru' });
 
     const { context, page } = await newPage(shared.browser);
     t.after(() => context.close());
@@ -65,7 +53,7 @@ describe('the mobile app signs in and reads the citizen’s ban', { skip: SKIP }
     assert.equal(callback.searchParams.get('state'), state);
     assert.ok(callback.searchParams.get('code'));
 
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state });
+    const tokens = await redeem(callback);
     assert.equal(tokens.token_type.toLowerCase(), 'bearer');
 
     const res = await fetch(`${portal.url}/v1/me/restriction`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
@@ -79,6 +67,6 @@ describe('the mobile app signs in and reads the citizen’s ban', { skip: SKIP }
     assert.equal(body.restriction.endsAt, null);
 
     // The same code twice is refused: it was redeemed once.
-    await assert.rejects(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state }));
+    await assert.rejects(redeem(callback));
   });
 });

@@ -1,6 +1,6 @@
-import * as oidc from 'openid-client';
-import { MOBILE_CLIENT_ID, MOBILE_REDIRECT_URI } from '../../src/idp/dev-idp.js';
+import { MOBILE_REDIRECT_URI } from '../../src/idp/dev-idp.js';
 import { CookieJar } from '../helpers/cookie-jar.js';
+import { startMobileSignIn } from '../helpers/mobile-app.js';
 
 /*
  * Signing in the real way, over HTTP, at the development identity provider: no token or session
@@ -65,18 +65,7 @@ async function signInAtProvider(origin: string, jar: CookieJar, page: Hop, iin: 
 
 /** An access token for /v1/me, from the mobile app's Authorization Code flow with PKCE. */
 export async function mobileAccessToken(origin: string, iin: string): Promise<string> {
-  const config = await oidc.discovery(new URL(`${origin}/dev-idp`), MOBILE_CLIENT_ID, undefined, oidc.None(), {
-    execute: [oidc.allowInsecureRequests],
-  });
-  const codeVerifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: MOBILE_REDIRECT_URI,
-    scope: 'openid',
-    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-    state,
-  });
+  const { authorizationUrl, redeem } = await startMobileSignIn(origin);
   const jar = new CookieJar();
   const toApp = (location: string) => location.startsWith(`${MOBILE_REDIRECT_URI}?`);
   const start = await follow(origin, jar, await hop(origin, jar, 'GET', authorizationUrl.href), toApp);
@@ -84,11 +73,7 @@ export async function mobileAccessToken(origin: string, iin: string): Promise<st
   if (done.location === null || !toApp(done.location)) {
     throw new Error(`the provider did not send the app its code: ${done.status} ${done.body.slice(0, 300)}`);
   }
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(done.location), {
-    pkceCodeVerifier: codeVerifier,
-    expectedState: state,
-  });
-  return tokens.access_token;
+  return (await redeem(new URL(done.location))).access_token;
 }
 
 export interface PortalSession {
