@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { AppError, ERRORS } from '../../src/errors.js';
 import { acceptsJson } from '../../src/http/accept.js';
-import { loggerOptions } from '../../src/logger.js';
 import { localAccessTokenVerifier } from '../../src/me/access-token.js';
+import { capturedLogger } from '../helpers/captured-log.js';
 import { BIN, IIN } from '../helpers/people.js';
 import { countChecks, openTestRegistry, TEST_PEPPER, type TestRegistry } from '../helpers/registry.js';
 import { testSigningKey } from '../me/tokens.js';
@@ -42,14 +40,7 @@ async function setup() {
     iinClaim: oidc.iinClaim,
     pepper: TEST_PEPPER,
   });
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  const logger = pino(loggerOptions('debug'), stream);
+  const { logger, text: logged } = capturedLogger();
   const app = await buildApp(reg.services, { logger, verifier });
   await app.ready();
   const bank = await reg.services.lenders.register({ name: 'Bank', bin: BIN.bank, type: 'bank' });
@@ -57,9 +48,9 @@ async function setup() {
     reg,
     app,
     bankKey: bank.apiKey,
-    logText: () => text,
+    logText: logged,
     logLines: (): LogLine[] =>
-      text
+      logged()
         .split('\n')
         .filter((l) => l !== '')
         .map((l) => JSON.parse(l) as LogLine),

@@ -1,12 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { demoBin, demoIin } from '../../src/demo/seed.js';
-import { loggerOptions } from '../../src/logger.js';
 import type { Services } from '../../src/services.js';
+import { capturedLogger } from '../helpers/captured-log.js';
 import { freePort } from '../helpers/cli.js';
 import { openTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { LOOPBACK } from './raw-http.js';
@@ -72,14 +70,7 @@ export async function startSecurityServer(options: { env?: Record<string, string
   });
   const services: Services = { ...reg.services, secrets: { ...reg.services.secrets, devIdp: devIdpSecrets() } };
 
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  const logger = pino(loggerOptions('debug'), stream);
+  const { logger, text: logged } = capturedLogger();
   // The app as served: the mobile API checks tokens against the provider's published keys.
   const app = await buildApp(services, { logger });
   await app.listen({ port, host: LOOPBACK });
@@ -121,7 +112,7 @@ export async function startSecurityServer(options: { env?: Record<string, string
     revokedAuditor,
     citizenA,
     citizenB,
-    logText: () => text,
+    logText: logged,
     dbFiles: () =>
       ['', '-wal', '-shm']
         .map((suffix) => `${reg.dbPath}${suffix}`)
