@@ -66,6 +66,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'The lender’s API key' },
+          auditorKey: { type: 'http', scheme: 'bearer', description: 'An auditor’s key (tya_…), for the log’s entry bundles' },
           citizenToken: {
             type: 'http',
             scheme: 'bearer',

@@ -141,6 +141,8 @@ export const logRoutes: FastifyPluginAsyncTypebox<LogRoutesOptions> = async (app
       schema: {
         tags: ['log'],
         summary: 'A tile or an entry bundle (C2SP tlog-tiles)',
+        // Hash tiles need nothing; entry bundles need an auditor key.
+        security: [{}, { auditorKey: [] }],
         description:
           'The static read API of C2SP tlog-tiles, under the prefix `/log`. ' +
           '`/log/tile/<L>/<N>[.p/<W>]` is a hash tile: the 256 (or, for a partial tile, W) consecutive Merkle tree ' +
