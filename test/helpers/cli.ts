@@ -82,6 +82,23 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** Each thread's scheduler state, kernel wait channel and CPU time, from /proc (Linux). */
+function processState(pid: number): string {
+  try {
+    const tasks = fs.readdirSync(`/proc/${pid}/task`);
+    return tasks
+      .map((tid) => {
+        const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const wchan = fs.readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8');
+        return `${tid}:${fields[0]} wchan=${wchan || '-'} utime=${fields[11]} stime=${fields[12]}`;
+      })
+      .join('; ');
+  } catch (e) {
+    return `unreadable (${(e as Error).message})`;
+  }
+}
+
 /** Runs `node bin/tyiym.js ...args` to completion. */
 export function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   assertBuilt();
@@ -102,8 +119,14 @@ export function runCli(args: readonly string[], options: RunOptions): Promise<Cl
     });
     const timeoutMs = options.timeoutMs ?? 30_000;
     const timer = setTimeout(() => {
+      // Where the process was, before it is killed: running, or asleep in the kernel (and on what).
+      const state = child.pid === undefined ? 'no pid' : processState(child.pid);
       child.kill('SIGKILL');
-      reject(new Error(`tyiym ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `tyiym ${args.join(' ')} did not finish within ${timeoutMs} ms\nstate: ${state}\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
