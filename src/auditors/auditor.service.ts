@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { validateDisplayName } from '../identity/display-name.js';
 import { newId } from '../ids.js';
-import { generateApiKey, hashApiKey, keyPrefixOf } from '../lenders/api-key.js';
+import { generateApiKey, hashApiKey, hasKeyShape, keyPrefixOf } from '../lenders/api-key.js';
+import { LruCache } from '../lenders/lru.js';
 import type { Auditor, AuditorRepository } from './auditor.js';
 
 const MAX_CACHE_ENTRIES = 1_000;
@@ -10,7 +11,7 @@ const MAX_CACHE_ENTRIES = 1_000;
 /** Auditor keys: issued once, stored as a hash, refused within a second of revocation. */
 export class AuditorService {
   // Keyed by the key's hash, never the key: a cache of what callers sent must not hold their secrets.
-  private readonly cache = new Map<string, { auditor: Auditor | null; expiresAt: number }>();
+  private readonly cache = new LruCache<string, { auditor: Auditor; expiresAt: number }>(MAX_CACHE_ENTRIES);
 
   constructor(
     private readonly repo: AuditorRepository,
@@ -48,6 +49,7 @@ export class AuditorService {
 
   /** The active auditor holding this key, or null. Served from memory for at most cacheMs. */
   async authenticate(apiKey: string): Promise<Auditor | null> {
+    if (!hasKeyShape(apiKey, 'tya_')) return null;
     const hash = hashApiKey(apiKey);
     const id = hash.toString('base64');
     const now = Date.now();
@@ -55,11 +57,9 @@ export class AuditorService {
     if (hit !== undefined && hit.expiresAt > now) return hit.auditor;
     const found = await this.repo.findByKeyHash(hash);
     const auditor = found !== null && found.status === 'active' ? found : null;
-    if (this.cacheMs > 0) {
-      // Unknown keys are not remembered, so guessing cannot push real auditors out of the cache.
-      if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
-      if (auditor !== null) this.cache.set(id, { auditor, expiresAt: now + this.cacheMs });
-    }
+    // Unknown keys are not remembered, so guessing cannot push real auditors out of the cache.
+    if (this.cacheMs > 0 && auditor !== null) this.cache.set(id, { auditor, expiresAt: now + this.cacheMs });
+    else this.cache.delete(id);
     return auditor;
   }
 }

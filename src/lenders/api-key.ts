@@ -11,6 +11,17 @@ export function generateApiKey(prefix: 'tyk_' | 'tya_' = PREFIX): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;
 }
 
+/** 32 bytes in base64url without padding. */
+const KEY_BODY = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Whether a presented key has the shape of one this registry issues with this prefix. Anything
+ * else is refused before it is hashed or looked up, so a caller cannot make either work harder.
+ */
+export function hasKeyShape(key: string, prefix: 'tyk_' | 'tya_' = PREFIX): boolean {
+  return key.length === prefix.length + 43 && key.startsWith(prefix) && KEY_BODY.test(key.slice(prefix.length));
+}
+
 export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }

@@ -5,11 +5,12 @@ import { validateDisplayName } from '../identity/display-name.js';
 import { newId } from '../ids.js';
 import { LENDER_TYPES, type LenderType } from '../registry/policy.js';
 import type { LenderRepository } from '../store/store.js';
-import { generateApiKey, hashApiKey, keyPrefixOf } from './api-key.js';
+import { generateApiKey, hashApiKey, hasKeyShape, keyPrefixOf } from './api-key.js';
 import type { Lender } from './lender.js';
+import { LruCache } from './lru.js';
 
 interface CacheEntry {
-  lender: Lender | null;
+  lender: Lender;
   expiresAt: number;
 }
 
@@ -17,7 +18,7 @@ const MAX_CACHE_ENTRIES = 10_000;
 const MAX_OVERLAP_MS = 30 * 24 * 3_600_000;
 
 export class LenderService {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache = new LruCache<string, CacheEntry>(MAX_CACHE_ENTRIES);
 
   constructor(
     private readonly repo: LenderRepository,
@@ -94,6 +95,7 @@ export class LenderService {
 
   /** The active lender holding this key, or null. Served from memory for at most cacheMs. */
   async authenticate(apiKey: string): Promise<Lender | null> {
+    if (!hasKeyShape(apiKey, 'tyk_')) return null;
     // Keyed by the key's hash, never the key: the cache must not hold what callers sent.
     const hash = hashApiKey(apiKey);
     const id = hash.toString('base64');
@@ -103,10 +105,8 @@ export class LenderService {
     const found = await this.repo.findByKeyHash(hash, this.clock.now());
     const lender = found !== null && found.status === 'active' ? found : null;
     // Unknown keys are not remembered, so that guessing cannot grow the cache or push real lenders out.
-    if (this.cacheMs > 0 && lender !== null) {
-      if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
-      this.cache.set(id, { lender, expiresAt: now + this.cacheMs });
-    }
+    if (this.cacheMs > 0 && lender !== null) this.cache.set(id, { lender, expiresAt: now + this.cacheMs });
+    else this.cache.delete(id);
     return lender;
   }
 }
