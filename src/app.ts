@@ -37,7 +37,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
         ? { logger: false }
         : { loggerInstance: options.logger }),
     bodyLimit: config.http.bodyLimit,
-    trustProxy: false,
+    // Behind the TLS proxy named by TRUST_PROXY, request.protocol is https, so Secure cookies are set.
+    trustProxy: config.http.trustProxy === false ? false : [...config.http.trustProxy],
     // installErrorHandler answers requests that arrive during shutdown with 503 in the catalogue's shape.
     return503OnClosing: false,
     genReqId: requestIdOf,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { type LiftDelay, loanPolicy, type Policies, parseLiftDelay } from './registry/policy.js';
 
@@ -7,7 +8,16 @@ export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgre
 export interface Config {
   production: boolean;
   database: DatabaseConfig;
-  http: { host: string; port: number; bodyLimit: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimit: number;
+    /**
+     * The reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses, CIDR ranges or
+     * proxy-addr's names such as `loopback`), or false: then the connection itself is the truth.
+     */
+    trustProxy: false | readonly string[];
+  };
   rateLimitPerMinute: number;
   logLevel: string;
   /** The pepper from configuration; when absent outside production it lives in a file beside the database. */
@@ -86,6 +96,36 @@ function pepperFrom(raw: string | undefined, name: string): Buffer | null {
   return buf;
 }
 
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: the addresses of the reverse proxies in front (comma-separated IPs, CIDR ranges, or
+ * `loopback`, `linklocal`, `uniquelocal`). A hop count or `true` is refused: neither can tell the
+ * proxy from a client that connects directly and forges X-Forwarded-Proto (Fastify 5 disables hop counts).
+ */
+export function parseTrustProxy(raw: string | undefined): false | string[] {
+  if (raw === undefined || /^\s*(false|off|no|0)?\s*$/i.test(raw)) return false;
+  const named = 'name the proxy by its address (e.g. TRUST_PROXY=127.0.0.1 or 10.0.0.0/8)';
+  if (/^\s*(true|on|yes)\s*$/i.test(raw))
+    throw new ConfigError(`TRUST_PROXY="${raw.trim()}" would believe any client's forwarded headers: ${named}`);
+  if (/^\s*\d+\s*$/.test(raw))
+    throw new ConfigError(`TRUST_PROXY takes addresses, not a hop count, which cannot tell the proxy from a client: ${named}`);
+  return raw.split(',').map((part) => {
+    const entry = part.trim();
+    if (PROXY_RANGES.has(entry)) return entry;
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        `TRUST_PROXY must list proxy addresses (IP, CIDR, loopback, linklocal or uniquelocal), not "${entry}": ${named}`,
+      );
+    }
+    return entry;
+  });
+}
+
 /** What a command says over the environment: --port/--host, and the demo's default of the development provider. */
 export interface ConfigOverrides {
   port?: number;
@@ -121,7 +161,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
   const config: Config = {
     production,
     database: parseDatabaseUrl(env.DATABASE_URL, cwd),
-    http: { host, port, bodyLimit: 16 * 1024 },
+    http: { host, port, bodyLimit: 16 * 1024, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
     logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',
     pepper,
@@ -168,6 +208,12 @@ export function assertServable(config: Readonly<Config>): void {
   if (config.portal.oidc.issuer === '') throw new ConfigError('In production OIDC_ISSUER must name the identity provider');
   if (config.portal.oidc.clientSecret === null) throw new ConfigError('In production OIDC_CLIENT_SECRET must be set');
   if (!config.portal.publicUrl.startsWith('https://')) throw new ConfigError('In production PUBLIC_URL must be https');
+  // The server speaks plain HTTP, so TLS ends at a proxy: unless its X-Forwarded-Proto is believed,
+  // every request looks like http and the Secure session cookie is never set.
+  if (config.http.trustProxy === false)
+    throw new ConfigError(
+      'In production PUBLIC_URL is https but TRUST_PROXY is not set: set it to the TLS proxy’s address (e.g. 127.0.0.1), or no citizen can sign in',
+    );
 }
 
 function deepFreeze<T>(o: T): T {

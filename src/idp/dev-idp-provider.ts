@@ -127,6 +127,7 @@ export function createDevProvider(
     },
   };
   const provider = new Provider(issuer, configuration);
-  provider.proxy = publicUrl.startsWith('https://');
+  // X-Forwarded-* are believed, but dev-idp.ts sets them from the public URL before the provider sees a request.
+  provider.proxy = true;
   return provider;
 }

@@ -57,9 +57,17 @@ export async function registerDevIdp(app: FastifyInstance, provider: Provider, d
   const secure = provider.issuer.startsWith('https://');
   // A form's redirects may end at the mobile app's own scheme: the policy must let them.
   const csp = devIdpCsp([new URL(MOBILE_REDIRECT_URI).protocol]);
-  const protect = async (_request: FastifyRequest, reply: FastifyReply) => {
+  const published = new URL(provider.issuer);
+  const protect = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.raw.setHeader('content-security-policy', csp);
     reply.raw.setHeader('x-content-type-options', 'nosniff');
+    // The provider builds its URLs and decides on Secure cookies from these: they say the public
+    // URL, never what a client claims (a forged X-Forwarded-Host), and the client's address as
+    // Fastify judged it under TRUST_PROXY.
+    const headers = request.raw.headers;
+    headers['x-forwarded-proto'] = published.protocol.slice(0, -1);
+    headers['x-forwarded-host'] = published.host;
+    headers['x-forwarded-for'] = request.ip;
   };
   const handOver = (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
