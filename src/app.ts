@@ -12,6 +12,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandler } from './http
 import { installJsonParser } from './http/json-body.js';
 import { installRequestId, requestIdOf } from './http/request-id.js';
 import { ErrorSchema } from './http/schemas.js';
+import { installSecurityHeaders, setSecurityHeaders } from './http/security-headers.js';
 import { createDevProvider, registerDevIdp } from './idp/dev-idp.js';
 import { logRoutes } from './log/log.routes.js';
 import { loggerOptions } from './logger.js';
@@ -42,7 +43,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // installErrorHandler answers requests that arrive during shutdown with 503 in the catalogue's shape.
     return503OnClosing: false,
     genReqId: requestIdOf,
-    frameworkErrors,
+    frameworkErrors: (error, request, reply) => {
+      setSecurityHeaders(reply);
+      frameworkErrors(error, request, reply);
+    },
     clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -51,6 +55,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.removeContentTypeParser('text/plain');
   installJsonParser(app);
   installRequestId(app);
+  installSecurityHeaders(app);
   installErrorHandler(app);
   installJsonAccept(app, '/v1/');
   app.addSchema(ErrorSchema);
