@@ -1,12 +1,15 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { type LiftDelay, loanPolicy, type Policies, parseLiftDelay } from './registry/policy.js';
+import { MIN_SECRET_BYTES, readSecret } from './secret-strength.js';
 
 /** The one place that reads the environment. Validated once, then frozen. */
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface Config {
   production: boolean;
+  /** Weak settings taken outside production, where they only warn; production refuses them. */
+  warnings: readonly string[];
   database: DatabaseConfig;
   http: {
     host: string;
@@ -44,12 +47,19 @@ export interface Config {
       iinClaim: string;
       /** The audience an access token for the mobile API must carry. */
       apiAudience: string;
+      /** The clients (`client_id`, or `azp`) whose access tokens the mobile API takes. */
+      apiClients: readonly string[];
+      /** The longest lifetime (`exp - iat`) of an access token the mobile API takes. */
+      apiMaxTokenMinutes: number;
     };
     sessionIdleMinutes: number;
     /** Cookies get the Secure flag when the public URL is https. */
     secureCookies: boolean;
   };
 }
+
+/** The mobile app's client at the development provider, and the default of OIDC_API_CLIENTS. */
+export const DEFAULT_API_CLIENT = 'tyiym-mobile';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -89,11 +99,70 @@ export function parseDatabaseUrl(raw: string | undefined, cwd = process.cwd()): 
   return { kind: 'sqlite', path: path.resolve(cwd, raw) };
 }
 
-function pepperFrom(raw: string | undefined, name: string): Buffer | null {
+const MAKE_SECRETS = 'make one with `tyiym secrets generate` or `openssl rand -base64 32`';
+
+/** A secret from the environment: too short is always refused; otherwise weak is refused in production only. */
+function secretFrom(env: Env, name: string, production: boolean, warnings: string[]): Buffer | null {
+  const raw = env[name];
   if (raw === undefined || raw === '') return null;
-  const buf = /^[0-9a-f]+$/i.test(raw) && raw.length % 2 === 0 ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (buf.length < 32) throw new ConfigError(`${name} must hold at least 32 random bytes (hex or base64)`);
-  return buf;
+  const { bytes, weakness } = readSecret(raw);
+  if (bytes.length < MIN_SECRET_BYTES) {
+    throw new ConfigError(`${name} must hold at least ${MIN_SECRET_BYTES} random bytes (hex or base64): ${MAKE_SECRETS}`);
+  }
+  if (weakness !== null) {
+    const message = `${name} ${weakness}: it looks too weak to be a random secret; ${MAKE_SECRETS}`;
+    if (production) throw new ConfigError(`In production ${message}; refusing to start`);
+    warnings.push(message);
+  }
+  return bytes;
+}
+
+/** localhost, *.localhost, 127.0.0.0/8 or ::1: addresses that never leave this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * OIDC_ISSUER: the code exchange carries the client secret and the provider's keys decide who
+ * is signed in, so production takes https only; plain http is for a provider on this machine.
+ */
+function checkIssuer(issuer: string, production: boolean, warnings: string[]): void {
+  if (issuer === '') return;
+  const url = URL.canParse(issuer) ? new URL(issuer) : null;
+  if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ConfigError(`OIDC_ISSUER must be an https URL, not "${issuer}"`);
+  }
+  if (url.protocol === 'https:') return;
+  if (production) {
+    throw new ConfigError(
+      `In production OIDC_ISSUER must be https, not "${issuer}": the client secret and the provider's signing keys would travel in clear; refusing to start`,
+    );
+  }
+  if (!isLoopbackHost(url.hostname)) {
+    warnings.push(`OIDC_ISSUER "${issuer}" is plain http on another machine; production refuses anything but https`);
+  }
+}
+
+/**
+ * Whether an endpoint named by the provider's discovery document may be used: https, or http
+ * only when the issuer itself is http, which the configuration allows only outside production.
+ */
+export function endpointAllowed(endpoint: string, issuer: string): boolean {
+  if (!URL.canParse(endpoint) || !URL.canParse(issuer)) return false;
+  const { protocol } = new URL(endpoint);
+  return protocol === 'https:' || (protocol === 'http:' && new URL(issuer).protocol === 'http:');
+}
+
+function list(env: Env, name: string, fallback: readonly string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [...fallback];
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) throw new ConfigError(`${name} must list at least one value, comma-separated`);
+  return items;
 }
 
 const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -135,11 +204,12 @@ export interface ConfigOverrides {
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd(), overrides: ConfigOverrides = {}): Readonly<Config> {
   const production = env.NODE_ENV === 'production' || env.TYIYM_ENV === 'production';
-  const pepper = pepperFrom(env.TYIYM_PEPPER, 'TYIYM_PEPPER');
+  const warnings: string[] = [];
+  const pepper = secretFrom(env, 'TYIYM_PEPPER', production, warnings);
   if (production && pepper === null) {
     throw new ConfigError('In production TYIYM_PEPPER must be set; refusing to start without it');
   }
-  const sessionSecret = pepperFrom(env.TYIYM_SESSION_SECRET, 'TYIYM_SESSION_SECRET');
+  const sessionSecret = secretFrom(env, 'TYIYM_SESSION_SECRET', production, warnings);
   let liftDelay: LiftDelay;
   try {
     liftDelay = parseLiftDelay(env.LIFT_DELAY ?? '0');
@@ -158,8 +228,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
   }
   // Kept exactly as given: a token's iss must match the provider's issuer, trailing slash and all.
   const issuer = env.OIDC_ISSUER && env.OIDC_ISSUER !== '' ? env.OIDC_ISSUER : devIdp ? `${publicUrl}/dev-idp` : '';
+  checkIssuer(issuer, production, warnings);
   const config: Config = {
     production,
+    warnings,
     database: parseDatabaseUrl(env.DATABASE_URL, cwd),
     http: { host, port, bodyLimit: 16 * 1024, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
@@ -189,6 +261,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
         iinClaim: env.OIDC_IIN_CLAIM && env.OIDC_IIN_CLAIM !== '' ? env.OIDC_IIN_CLAIM : 'iin',
         // RFC 8707 resource indicators are absolute URIs.
         apiAudience: env.OIDC_API_AUDIENCE && env.OIDC_API_AUDIENCE !== '' ? env.OIDC_API_AUDIENCE : 'urn:tyiym:api',
+        apiClients: list(env, 'OIDC_API_CLIENTS', [DEFAULT_API_CLIENT]),
+        apiMaxTokenMinutes: int(env, 'OIDC_API_MAX_TOKEN_MINUTES', 60, 1, 24 * 60),
       },
       sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
       secureCookies: publicUrl.startsWith('https://'),
@@ -207,6 +281,9 @@ export function assertServable(config: Readonly<Config>): void {
     throw new ConfigError('In production TYIYM_SESSION_SECRET must be set; refusing to start without it');
   if (config.portal.oidc.issuer === '') throw new ConfigError('In production OIDC_ISSUER must name the identity provider');
   if (config.portal.oidc.clientSecret === null) throw new ConfigError('In production OIDC_CLIENT_SECRET must be set');
+  // Without it every check would answer 503 while /readyz said ready.
+  if (config.log.key === null)
+    throw new ConfigError('In production TYIYM_LOG_KEY must be set: the transparency log signs every check; refusing to start');
   if (!config.portal.publicUrl.startsWith('https://')) throw new ConfigError('In production PUBLIC_URL must be https');
   // The server speaks plain HTTP, so TLS ends at a proxy: unless its X-Forwarded-Proto is believed,
   // every request looks like http and the Secure session cookie is never set.

@@ -4,8 +4,18 @@ import { loadSecrets, pepperFingerprint } from './secrets.js';
 import { createServices, type Services } from './services.js';
 import { openStore } from './store/open.js';
 
+const warned = new WeakSet<Readonly<Config>>();
+
+/** Weak settings taken outside production, said once per configuration on stderr, apart from a command's output. */
+function warnOnce(config: Readonly<Config>): void {
+  if (warned.has(config)) return;
+  warned.add(config);
+  for (const warning of config.warnings) process.stderr.write(`configuration warning: ${warning}\n`);
+}
+
 /** Opens the store and secrets named by the config and wires the services; shared by the server and the CLI. */
 export async function openRuntime(config: Readonly<Config>, clock: Clock = systemClock): Promise<Services> {
+  warnOnce(config);
   // The store first: an unsupported DATABASE_URL is the error to report, before any about secrets.
   const store = openStore(config.database);
   let secrets: ReturnType<typeof loadSecrets>;

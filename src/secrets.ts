@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import { exportLogKeySeed, generateLogKey, type LogKey, loadLogKey } from './log/note.js';
+import { bytesWeakness } from './secret-strength.js';
 
 export interface Secrets {
   /** The key of the citizen key: HMAC-SHA-256(pepper, IIN). */
@@ -61,7 +62,7 @@ export function loadSecrets(config: Config): Secrets {
   if (config.production) {
     if (config.pepper === null) throw new ConfigError('In production TYIYM_PEPPER must be set');
     // The CLI signs no sessions; serving checks that a real session secret is configured (assertServable).
-    const logKey = config.log.key === null ? null : loadLogKey(config.log.origin, config.log.key);
+    const logKey = config.log.key === null ? null : configuredLogKey(config.log.origin, config.log.key);
     return { pepper: config.pepper, sessionSecret: config.sessionSecret ?? randomBytes(32), devIdp: null, logKey };
   }
   if (config.database.kind !== 'sqlite') {
@@ -97,6 +98,23 @@ export function loadSecrets(config: Config): Secrets {
     devIdp: { clientSecret: stored.devIdpClientSecret, signingJwk: stored.devIdpSigningJwk },
     logKey: loadLogKey(config.log.origin, config.log.key ?? stored.logKeySeed),
   };
+}
+
+/** TYIYM_LOG_KEY in production: whoever can guess its seed can sign checkpoints in the registry's name. */
+function configuredLogKey(origin: string, value: string): LogKey {
+  let key: LogKey;
+  try {
+    key = loadLogKey(origin, value);
+  } catch (e) {
+    throw new ConfigError(`TYIYM_LOG_KEY is not a valid log key: ${(e as Error).message}`);
+  }
+  const weakness = bytesWeakness(Buffer.from(exportLogKeySeed(key), 'base64'));
+  if (weakness !== null) {
+    throw new ConfigError(
+      `In production TYIYM_LOG_KEY's seed ${weakness}: it looks too weak to be random; make one with \`tyiym secrets generate\`; refusing to start`,
+    );
+  }
+  return key;
 }
 
 /** A value that identifies the pepper without revealing it, so a store can refuse the wrong one. */

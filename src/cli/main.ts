@@ -3,6 +3,7 @@ import { registerAuditorCommands } from './auditor.js';
 import { registerLenderCommands } from './lender.js';
 import { registerLogCommands } from './log.js';
 import { registerRestrictionCommands } from './restriction.js';
+import { registerSecretsCommands } from './secrets.js';
 import { registerServeCommands } from './serve.js';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerRestrictionCommands(program);
   registerLogCommands(program);
   registerAuditorCommands(program);
+  registerSecretsCommands(program);
   return program;
 }
 

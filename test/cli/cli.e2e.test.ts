@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -405,7 +405,7 @@ describe('configuration', () => {
     assert.equal(r.stdout, '');
     assert.equal(fs.existsSync(dir), false, 'nothing is created');
 
-    const withPepper = await box.run(['lender', 'list', '--json'], { ...env, TYIYM_PEPPER: 'ab'.repeat(32) });
+    const withPepper = await box.run(['lender', 'list', '--json'], { ...env, TYIYM_PEPPER: randomBytes(32).toString('hex') });
     assertOk(withPepper);
     assert.equal(fs.existsSync(path.join(dir, 'tyiym.secrets.json')), false, 'a configured pepper is never written to disk');
 
