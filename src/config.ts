@@ -53,6 +53,8 @@ export interface Config {
       apiMaxTokenMinutes: number;
     };
     sessionIdleMinutes: number;
+    /** A session ends this long after sign-in however busy it is, so a stolen cookie is not good forever. */
+    sessionAbsoluteHours: number;
     /** Cookies get the Secure flag when the public URL is https. */
     secureCookies: boolean;
   };
@@ -265,6 +267,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
         apiMaxTokenMinutes: int(env, 'OIDC_API_MAX_TOKEN_MINUTES', 60, 1, 24 * 60),
       },
       sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
+      sessionAbsoluteHours: int(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
       secureCookies: publicUrl.startsWith('https://'),
     },
   };

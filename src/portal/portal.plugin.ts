@@ -16,6 +16,7 @@ import { isLang, type Lang, negotiateLang, type Translator, translator } from '.
 import { asForm, field, isFormType } from './pages/form.js';
 import { PAGES } from './pages/index.js';
 import { render, VIEWS_DIR } from './render.js';
+import { MemorySessionStore, type SessionStore } from './session-store.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // The compiled stylesheet and script come from the build (scripts/build-assets.mjs).
@@ -33,6 +34,8 @@ function isFormBody(headers: FastifyRequest['headers']): boolean {
 
 export interface PortalOptions {
   services: Services;
+  /** Where signed-in sessions live; by default in this process's memory, bounded. */
+  sessionStore?: SessionStore;
 }
 
 /**
@@ -40,9 +43,16 @@ export interface PortalOptions {
  * with sessions, CSRF tokens on every form and a strict Content Security Policy. Each
  * journey registers its own routes (portal/pages/).
  */
-export async function registerPortal(app: FastifyInstance, { services }: PortalOptions): Promise<void> {
+export async function registerPortal(app: FastifyInstance, { services, sessionStore }: PortalOptions): Promise<void> {
   const { config, secrets } = services;
   const portal = config.portal;
+  const idleMs = portal.sessionIdleMinutes * 60_000;
+  let store = sessionStore;
+  if (store === undefined) {
+    const own = new MemorySessionStore({ idleMs, absoluteMs: portal.sessionAbsoluteHours * 3_600_000 });
+    app.addHook('onClose', async () => own.close());
+    store = own;
+  }
   app.decorate('portalDevIdp', portal.devIdp);
   app.decorate('oidcClient', new OidcClient(portal, portal.oidc.clientSecret ?? secrets.devIdp?.clientSecret ?? null));
 
@@ -58,6 +68,7 @@ export async function registerPortal(app: FastifyInstance, { services }: PortalO
     await scope.register(fastifySession, {
       secret: secrets.sessionSecret.toString('hex'),
       cookieName: 'tyiym_session',
+      store,
       saveUninitialized: false,
       rolling: true,
       cookie: {
@@ -66,7 +77,7 @@ export async function registerPortal(app: FastifyInstance, { services }: PortalO
         secure: portal.secureCookies,
         path: '/',
         // Idle timeout: every request pushes the expiry on (rolling); a quiet session ends.
-        maxAge: portal.sessionIdleMinutes * 60_000,
+        maxAge: idleMs,
       },
     });
     await scope.register(fastifyCsrf, {

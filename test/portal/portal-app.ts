@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import net from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { type AppOptions, buildApp } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
 import { CookieJar } from '../helpers/cookie-jar.js';
 import { openTestRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -38,14 +38,16 @@ export interface PortalApp {
  * local port because the portal discovers the provider and redeems codes over HTTP; the
  * browser side of every test goes through app.inject.
  */
-export async function openPortal(options: { env?: Record<string, string>; now?: string } = {}): Promise<PortalApp> {
+export async function openPortal(
+  options: { env?: Record<string, string>; now?: string; app?: Omit<AppOptions, 'logger'> } = {},
+): Promise<PortalApp> {
   const port = await freePort();
   const reg = await openTestRegistry({
     ...(options.now ? { now: options.now } : {}),
     env: { DEV_IDP: 'true', PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env },
   });
   const services: Services = { ...reg.services, secrets: { ...reg.services.secrets, devIdp: devIdpSecrets() } };
-  const app = await buildApp(services, { logger: false });
+  const app = await buildApp(services, { ...options.app, logger: false });
   await app.listen({ port, host: '127.0.0.1' });
   return {
     app,
@@ -77,6 +79,11 @@ export class Browser {
   /** The Cookie header this browser sends to `path`. */
   cookieHeader(path: string): string {
     return this.cookies.header(path);
+  }
+
+  /** Keeps a cookie as if the portal had set it: one planted by someone else, say. */
+  plant(setCookie: string): void {
+    this.remember(setCookie);
   }
 
   private remember(setCookie: string | string[] | undefined): void {
