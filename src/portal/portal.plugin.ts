@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
 import { errorBody } from '../errors.js';
 import type { Services } from '../services.js';
+import { CSRF_COOKIE, csrfBinding, csrfOptions } from './auth/csrf.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { isLang, type Lang, negotiateLang, type Translator, translator } from './i18n.js';
 import { asForm, field, isFormType } from './pages/form.js';
@@ -65,6 +66,8 @@ export async function registerPortal(app: FastifyInstance, { services, sessionSt
   await app.register(async (scope) => {
     await scope.register(fastifyFormbody);
     await scope.register(fastifyCookie);
+    // Only a signed-in citizen has a session: nothing else writes to one (a sign-in under way is in a
+    // sealed cookie, a CSRF secret in a cookie of its own), and an unwritten session is never stored.
     await scope.register(fastifySession, {
       secret: secrets.sessionSecret.toString('hex'),
       cookieName: 'tyiym_session',
@@ -80,8 +83,14 @@ export async function registerPortal(app: FastifyInstance, { services, sessionSt
         maxAge: idleMs,
       },
     });
+    // A signed double-submit cookie: the token is an HMAC of the browser's secret cookie, bound to
+    // the session once signed in, so checking it needs no server state.
     await scope.register(fastifyCsrf, {
-      sessionPlugin: '@fastify/session',
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: CSRF_COOKIE,
+      cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: portal.secureCookies },
+      csrfOpts: csrfOptions(secrets.sessionSecret),
+      getUserInfo: csrfBinding,
       getToken: (req) => field(asForm(req.body), '_csrf'),
     });
     const issuerOrigin = portal.oidc.issuer === '' ? [] : [new URL(portal.oidc.issuer).origin];

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Citizen } from '../identity/citizen.js';
 import type { Services } from '../services.js';
+import { lazyCsrfToken } from './auth/csrf.js';
 import type { OidcClient } from './auth/oidc-client.js';
 import { LANGUAGES, type Lang, type Translator } from './i18n.js';
 
@@ -28,7 +29,6 @@ export interface SessionCitizen {
 declare module 'fastify' {
   interface Session {
     citizen?: SessionCitizen;
-    oidc?: { state: string; nonce: string; codeVerifier: string; returnTo: string };
   }
   interface FastifyRequest {
     tr: Translator;
@@ -82,8 +82,8 @@ export async function render(
     lang: request.tr.lang,
     t: request.tr.t,
     languages: languageLinks(request),
-    csrfToken: reply.generateCsrf(),
-    citizen: request.session.citizen ?? null,
+    csrfToken: lazyCsrfToken(request, reply),
+    citizen: request.session?.citizen ?? null,
     devIdp: request.server.portalDevIdp,
     currentPath: request.url.split('?')[0],
   });
