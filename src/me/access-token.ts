@@ -1,8 +1,22 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
+import { BackingOff, Backoff, keptWithBackoff } from '../backoff.js';
+import { endpointAllowed } from '../config.js';
 import { AppError } from '../errors.js';
 import { type Citizen, identifyCitizen } from '../identity/citizen.js';
 
-/** Turns an OpenID Connect access token into the citizen it was issued to; refuses anything else with 401. */
+/**
+ * Turns an OpenID Connect access token (RFC 9068) into the citizen it was issued to; refuses
+ * anything else with 401, and answers 503 while the provider's keys cannot be had.
+ */
 export interface AccessTokenVerifier {
   verify(token: string): Promise<Citizen>;
 }
@@ -21,19 +35,25 @@ export interface AccessTokenOptions {
   issuer: string;
   /** The audience an access token for this API must carry. */
   audience: string;
+  /** The clients whose access tokens are taken, by `client_id` (RFC 9068 §2.2) or `azp`. */
+  clients: readonly string[];
+  /** The longest lifetime (`exp - iat`) a token may have: a token that lives for years is a password. */
+  maxTokenMinutes: number;
   /** The claim that carries the citizen's IIN. */
   iinClaim: string;
   pepper: Buffer;
 }
 
 /** Why a token was refused: for the logs. The response always says 401 unauthorized. */
-export type RefusalReason = 'expired' | 'invalid' | 'no_citizen' | 'keys_unavailable';
+export type RefusalReason = 'expired' | 'invalid' | 'not_access_token' | 'unknown_client' | 'too_long_lived' | 'no_citizen';
 
 const REFUSAL_MESSAGES: Record<RefusalReason, string> = {
   expired: 'The access token has expired; sign in again.',
   invalid: 'The access token is not valid for this service.',
+  not_access_token: 'The token is not an access token (typ at+jwt).',
+  unknown_client: 'The access token was issued to an application this service does not serve.',
+  too_long_lived: 'The access token lives longer than this service allows; sign in again.',
   no_citizen: 'The access token does not identify a citizen.',
-  keys_unavailable: 'The access token cannot be checked at the moment; try again shortly.',
 };
 
 export class AccessTokenRefused extends AppError {
@@ -44,35 +64,61 @@ export class AccessTokenRefused extends AppError {
   }
 }
 
+/**
+ * The identity provider's keys cannot be had now, so the token can be neither taken nor refused:
+ * 503, never 401, which would tell the app to throw away a token that may be valid.
+ */
+export class IdentityProviderUnavailable extends AppError {
+  /** When to try again, for Retry-After. */
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterMs: number, options: { cause: unknown }) {
+    super('unavailable', 'The identity provider cannot be reached to check the access token; try again shortly.', options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+}
+
 /** The identity provider's keys could not be had: its discovery document or key set did not answer properly. */
 class KeySourceError extends Error {
   override name = 'KeySourceError';
 }
 
-function refusalOf(e: unknown): AccessTokenRefused {
-  if (e instanceof KeySourceError) return new AccessTokenRefused('keys_unavailable', { cause: e });
+function refusalOf(e: unknown): AccessTokenRefused | IdentityProviderUnavailable {
+  if (e instanceof IdentityProviderUnavailable) return e;
+  // Expired, or (with maxTokenAge) issued too long ago.
   if (e instanceof errors.JWTExpired) return new AccessTokenRefused('expired');
+  if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'typ') return new AccessTokenRefused('not_access_token');
   // No cause: a claim validation error carries the token's payload, which holds the IIN.
   return new AccessTokenRefused('invalid');
 }
 
 function verifierWith(keys: JWTVerifyGetKey, options: AccessTokenOptions): AccessTokenVerifier {
-  const { issuer, audience, iinClaim, pepper } = options;
+  const { issuer, audience, clients, maxTokenMinutes, iinClaim, pepper } = options;
+  const maxLifetimeSeconds = maxTokenMinutes * 60;
   return {
     async verify(token: string): Promise<Citizen> {
-      let iin: unknown;
+      let payload: JWTPayload;
       try {
-        const { payload } = await jwtVerify(token, keys, {
+        ({ payload } = await jwtVerify(token, keys, {
           issuer,
           audience,
           algorithms: [...ACCESS_TOKEN_ALGORITHMS],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['exp'],
-        });
-        iin = payload[iinClaim];
+          requiredClaims: ['exp', 'iat'],
+          // RFC 9068 §4: the type tells an access token from an ID token or another JWT of the same provider.
+          typ: 'at+jwt',
+          // Also refuses an iat in the future, beyond the clock tolerance.
+          maxTokenAge: maxLifetimeSeconds,
+        }));
       } catch (e) {
         throw refusalOf(e);
       }
+      if ((payload.exp as number) - (payload.iat as number) > maxLifetimeSeconds) throw new AccessTokenRefused('too_long_lived');
+      // RFC 9068 §2.2 names the client in client_id; OpenID Connect in azp. Each one given must be ours.
+      const named = [payload.client_id, payload.azp].filter((c) => c !== undefined);
+      if (named.length === 0 || !named.every((c) => typeof c === 'string' && clients.includes(c))) {
+        throw new AccessTokenRefused('unknown_client');
+      }
+      const iin = payload[iinClaim];
       // A number would have lost the leading zero of an IIN of someone born in 2000-2009.
       if (typeof iin !== 'string') throw new AccessTokenRefused('no_citizen');
       try {
@@ -123,40 +169,72 @@ async function discoverJwksUri(issuer: string): Promise<URL> {
   if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
     throw new KeySourceError(`the discovery document at ${url} has no valid jwks_uri`);
   }
-  const parsed = new URL(jwksUri);
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new KeySourceError(`the discovery document at ${url} has a jwks_uri that is not http(s)`);
+  // Keys fetched in clear could be swapped by anyone on the path, and then sign a token for any IIN.
+  if (!endpointAllowed(jwksUri, issuer)) {
+    throw new KeySourceError(`the discovery document at ${url} has a jwks_uri that is not https: ${jwksUri}`);
   }
-  return parsed;
+  return new URL(jwksUri);
+}
+
+/**
+ * The key set's fetch for jose, through the back-off: while the provider is down no request is
+ * sent, and a key set that does not parse counts as a failure like a connection refused.
+ */
+function fetchThrough(backoff: Backoff): typeof fetch {
+  return async (input, init) => {
+    backoff.check();
+    try {
+      const res = await fetch(input, init);
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        throw new Error(`HTTP ${res.status}`);
+      }
+      const text = await res.text();
+      const jwks = JSON.parse(text) as { keys?: unknown };
+      if (!Array.isArray(jwks?.keys)) throw new Error('not a JSON Web Key Set');
+      backoff.succeeded();
+      return new Response(text, { status: 200, headers: res.headers });
+    } catch (e) {
+      backoff.failed(e);
+      throw e;
+    }
+  };
 }
 
 /**
  * Verifies against the provider's published keys. The discovery document is fetched on the
  * first token, not here: the provider may be served by this very process, which is not yet
- * listening when this is built. A successful discovery is kept for the life of the process;
- * a failed one is tried again on the next token. The key set itself is cached and refreshed
- * by jose (a token with an unknown key id triggers a refetch, at most every 30 s).
+ * listening when this is built. A successful discovery is kept for the life of the process.
+ * The key set is cached by jose for 10 minutes, and a token with an unknown key id refetches it
+ * at most every 30 s. A failed fetch of either is not tried again until a back-off (1 s,
+ * doubling, up to a minute) has passed; meanwhile tokens get 503, never 401.
  */
 export function remoteAccessTokenVerifier(options: AccessTokenOptions): AccessTokenVerifier {
-  let discovered: Promise<JWTVerifyGetKey> | null = null;
-  const remoteKeys = (): Promise<JWTVerifyGetKey> => {
-    if (discovered === null) {
-      const pending = discoverJwksUri(options.issuer).then((uri) =>
-        createRemoteJWKSet(uri, { timeoutDuration: FETCH_TIMEOUT_MS }),
-      );
-      discovered = pending;
-      pending.catch(() => {
-        if (discovered === pending) discovered = null;
-      });
-    }
-    return discovered;
-  };
+  const discoveryBackoff = new Backoff();
+  const jwksBackoff = new Backoff();
+  const remoteKeys = keptWithBackoff(
+    async () =>
+      createRemoteJWKSet(await discoverJwksUri(options.issuer), {
+        timeoutDuration: FETCH_TIMEOUT_MS,
+        cooldownDuration: 30_000,
+        cacheMaxAge: 600_000,
+        [customFetch]: fetchThrough(jwksBackoff),
+      }),
+    discoveryBackoff,
+  );
+  const unavailable = (e: unknown) =>
+    new IdentityProviderUnavailable(Math.max(discoveryBackoff.waitMs(), jwksBackoff.waitMs()), { cause: e });
   const keys: JWTVerifyGetKey = async (header, token) => {
-    const jwks = await remoteKeys();
+    let jwks: Awaited<ReturnType<typeof remoteKeys>>;
+    try {
+      jwks = await remoteKeys();
+    } catch (e) {
+      throw unavailable(e);
+    }
     try {
       return await jwks(header, token);
     } catch (e) {
-      if (isKeySourceFailure(e)) throw new KeySourceError('the identity provider’s key set could not be fetched', { cause: e });
+      if (e instanceof BackingOff || isKeySourceFailure(e)) throw unavailable(e);
       throw e;
     }
   };

@@ -8,7 +8,7 @@ import type { Citizen } from '../identity/citizen.js';
 import type { Actor } from '../registry/restriction.js';
 import { citizenCheckJson, eventJson, restrictionJson } from '../registry/restriction.json.js';
 import type { Services } from '../services.js';
-import { AccessTokenRefused, type AccessTokenVerifier } from './access-token.js';
+import { AccessTokenRefused, type AccessTokenVerifier, IdentityProviderUnavailable } from './access-token.js';
 import { idempotently } from './idempotent.js';
 import {
   CheckEntry,
@@ -67,10 +67,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<MeRoutesOptions> = async (app, 
     try {
       request.bearerCitizen = await verifier.verify(m[1] as string);
     } catch (e) {
-      if (e instanceof AccessTokenRefused) {
-        if (e.reason === 'keys_unavailable') request.log.warn({ err: e.cause }, 'the identity provider’s keys are unavailable');
-        else request.log.debug({ reason: e.reason }, 'access token refused');
-      }
+      if (e instanceof AccessTokenRefused) request.log.debug({ reason: e.reason }, 'access token refused');
+      // The error handler logs the provider's failure; the app is told when to try again, keeping its token.
+      if (e instanceof IdentityProviderUnavailable) reply.header('retry-after', String(e.retryAfterSeconds));
       if (e instanceof AppError && e.code === 'unauthorized') bearerChallenge(reply, true);
       throw e;
     }

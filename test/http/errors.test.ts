@@ -37,6 +37,8 @@ async function setup() {
     jwks: key.jwks,
     issuer: oidc.issuer,
     audience: oidc.apiAudience,
+    clients: oidc.apiClients,
+    maxTokenMinutes: oidc.apiMaxTokenMinutes,
     iinClaim: oidc.iinClaim,
     pepper: TEST_PEPPER,
   });

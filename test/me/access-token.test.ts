@@ -2,15 +2,33 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { citizenKeyOf } from '../../src/identity/citizen-key.js';
-import { AccessTokenRefused, type AccessTokenVerifier, remoteAccessTokenVerifier } from '../../src/me/access-token.js';
+import {
+  type AccessTokenOptions,
+  AccessTokenRefused,
+  type AccessTokenVerifier,
+  IdentityProviderUnavailable,
+  localAccessTokenVerifier,
+  remoteAccessTokenVerifier,
+} from '../../src/me/access-token.js';
 import { freePort } from '../helpers/cli.js';
 import { IIN } from '../helpers/people.js';
 import { openTestRegistry, TEST_PEPPER } from '../helpers/registry.js';
 import { buildApiApp } from './app.js';
-import { mintToken, type TestSigningKey, testSigningKey } from './tokens.js';
+import { TEST_CLIENT_ID as CLIENT, mintToken, type TestSigningKey, testSigningKey } from './tokens.js';
 
 const AUDIENCE = 'tyiym-api';
+
+/** The verifier's settings for a provider at this issuer, as the configuration's defaults give them. */
+const optionsFor = (issuer: string): AccessTokenOptions => ({
+  issuer,
+  audience: AUDIENCE,
+  clients: [CLIENT],
+  maxTokenMinutes: 60,
+  iinClaim: 'iin',
+  pepper: TEST_PEPPER,
+});
 
 /** A tiny identity provider: its discovery document and key set, with a log of what was asked and knobs to break it. */
 class FakeProvider {
@@ -53,6 +71,21 @@ class FakeProvider {
   }
 }
 
+/** The token is neither taken nor refused: 503, so that the app keeps it and tries again later. */
+async function unavailable(verifier: AccessTokenVerifier, token: string): Promise<IdentityProviderUnavailable> {
+  try {
+    await verifier.verify(token);
+  } catch (e) {
+    assert.ok(e instanceof IdentityProviderUnavailable, String(e));
+    assert.equal(e.code, 'unavailable');
+    assert.equal(e.statusCode, 503);
+    assert.ok(e.retryAfterSeconds >= 1);
+    assert.ok(!e.message.includes('127.0.0.1') && !/\b50\d\b/.test(e.message), e.message);
+    return e;
+  }
+  assert.fail('the token was accepted');
+}
+
 async function refusal(verifier: AccessTokenVerifier, token: string): Promise<AccessTokenRefused> {
   try {
     await verifier.verify(token);
@@ -76,7 +109,7 @@ describe('remoteAccessTokenVerifier', () => {
   const fresh = async () => {
     idp = new FakeProvider(key);
     await idp.start();
-    const verifier = remoteAccessTokenVerifier({ issuer: idp.issuer, audience: AUDIENCE, iinClaim: 'iin', pepper: TEST_PEPPER });
+    const verifier = remoteAccessTokenVerifier(optionsFor(idp.issuer));
     const token = (claims: Record<string, unknown> = { iin: IIN.alice }) =>
       mintToken(key, claims, { issuer: idp.issuer, audience: AUDIENCE });
     return { verifier, token };
@@ -100,15 +133,32 @@ describe('remoteAccessTokenVerifier', () => {
     }
   });
 
-  it('a failed discovery is a 401 that shows no internals, and is tried again on the next token', async () => {
+  it('a failed discovery is a 503 that shows no internals; the provider is not asked again until a back-off has passed', async () => {
     const { verifier, token } = await fresh();
     try {
       idp.discoveryStatus = 500;
-      const e = await refusal(verifier, await token());
-      assert.equal(e.reason, 'keys_unavailable');
-      assert.ok(!e.message.includes('127.0.0.1') && !e.message.includes('500'), e.message);
+      await unavailable(verifier, await token());
+      // Within the back-off (1 s after the first failure) nothing is sent to the provider.
+      await Promise.all([unavailable(verifier, await token()), unavailable(verifier, await token())]);
+      assert.equal(idp.count('/.well-known/openid-configuration'), 1);
       idp.discoveryStatus = 200;
+      await unavailable(verifier, await token());
+      assert.equal(idp.count('/.well-known/openid-configuration'), 1);
+      await sleep(1_100);
       await verifier.verify(await token());
+      assert.equal(idp.count('/.well-known/openid-configuration'), 2);
+    } finally {
+      await idp.stop();
+    }
+  });
+
+  it('the back-off doubles with each failure in a row', async () => {
+    const { verifier, token } = await fresh();
+    try {
+      idp.discoveryStatus = 500;
+      assert.equal((await unavailable(verifier, await token())).retryAfterSeconds, 1);
+      await sleep(1_100);
+      assert.equal((await unavailable(verifier, await token())).retryAfterSeconds, 2);
       assert.equal(idp.count('/.well-known/openid-configuration'), 2);
     } finally {
       await idp.stop();
@@ -119,20 +169,34 @@ describe('remoteAccessTokenVerifier', () => {
     const { verifier, token } = await fresh();
     try {
       idp.namedIssuer = 'https://evil.example.test';
-      assert.equal((await refusal(verifier, await token())).reason, 'keys_unavailable');
+      await unavailable(verifier, await token());
       assert.equal(idp.count('/jwks'), 0);
     } finally {
       await idp.stop();
     }
   });
 
-  it('a key set that cannot be fetched is keys_unavailable; an unreachable provider too', async () => {
+  it('a key set that cannot be fetched is a 503, fetched again only after the back-off; an unreachable provider too', async () => {
     const { verifier, token } = await fresh();
     idp.jwksStatus = 503;
-    assert.equal((await refusal(verifier, await token())).reason, 'keys_unavailable');
+    await unavailable(verifier, await token());
+    await unavailable(verifier, await token());
+    assert.equal(idp.count('/jwks'), 1);
+    idp.jwksStatus = 200;
+    await sleep(1_100);
+    await verifier.verify(await token());
+    assert.equal(idp.count('/jwks'), 2);
     await idp.stop();
-    const gone = remoteAccessTokenVerifier({ issuer: idp.issuer, audience: AUDIENCE, iinClaim: 'iin', pepper: TEST_PEPPER });
-    assert.equal((await refusal(gone, await token())).reason, 'keys_unavailable');
+    const gone = remoteAccessTokenVerifier(optionsFor(idp.issuer));
+    await unavailable(gone, await token());
+  });
+
+  it('keeps answering from the cached key set while the provider is down', async () => {
+    const { verifier, token } = await fresh();
+    await verifier.verify(await token());
+    await idp.stop();
+    const citizen = await verifier.verify(await token({ iin: IIN.bob }));
+    assert.ok(citizen.key.equals(citizenKeyOf(TEST_PEPPER, IIN.bob)));
   });
 
   it('refuses tokens the provider did not sign, or that carry no valid IIN', async () => {
@@ -152,7 +216,7 @@ describe('remoteAccessTokenVerifier', () => {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}/idp`;
     const reg = await openTestRegistry();
-    const verifier = remoteAccessTokenVerifier({ issuer, audience: AUDIENCE, iinClaim: 'iin', pepper: TEST_PEPPER });
+    const verifier = remoteAccessTokenVerifier(optionsFor(issuer));
     let discoveries = 0;
     const app = await buildApiApp(reg.services, verifier, (app) => {
       app.get('/idp/.well-known/openid-configuration', { schema: { hide: true } }, async () => {
@@ -172,5 +236,88 @@ describe('remoteAccessTokenVerifier', () => {
       await app.close();
       await reg.close();
     }
+  });
+});
+
+describe('the mobile API while the identity provider is down', () => {
+  it('answers 503 unavailable with Retry-After, never 401 invalid_token, so the app keeps its token', async () => {
+    const key = await testSigningKey();
+    const port = await freePort();
+    // Nothing listens at this issuer.
+    const issuer = `http://127.0.0.1:${port}/idp`;
+    const reg = await openTestRegistry();
+    const app = await buildApiApp(reg.services, remoteAccessTokenVerifier(optionsFor(issuer)));
+    try {
+      const token = await mintToken(key, { iin: IIN.alice }, { issuer, audience: AUDIENCE });
+      for (let i = 0; i < 2; i++) {
+        const res = await app.inject({ url: '/v1/me/restriction', headers: { authorization: `Bearer ${token}` } });
+        assert.equal(res.statusCode, 503, res.body);
+        assert.equal(res.json().error.code, 'unavailable');
+        assert.ok(Number(res.headers['retry-after']) >= 1, String(res.headers['retry-after']));
+        assert.equal(res.headers['www-authenticate'], undefined);
+        assert.ok(!res.body.includes('127.0.0.1'), res.body);
+      }
+    } finally {
+      await app.close();
+      await reg.close();
+    }
+  });
+});
+
+describe('access tokens per RFC 9068', () => {
+  const ISSUER = 'https://idp.example.test';
+  let key: TestSigningKey;
+  let verifier: AccessTokenVerifier;
+  const now = () => Math.floor(Date.now() / 1000);
+  const token = (claims: Record<string, unknown> = {}, options: Partial<Parameters<typeof mintToken>[2]> = {}) =>
+    mintToken(key, { iin: IIN.alice, ...claims }, { issuer: ISSUER, audience: AUDIENCE, ...options });
+
+  before(async () => {
+    key = await testSigningKey();
+    verifier = localAccessTokenVerifier({ ...optionsFor(ISSUER), jwks: key.jwks, clients: [CLIENT, 'tyiym-kiosk'] });
+  });
+
+  it('takes a token typed at+jwt or application/at+jwt, from an allowed client by client_id or azp', async () => {
+    await verifier.verify(await token());
+    await verifier.verify(await token({}, { typ: 'application/at+jwt' }));
+    await verifier.verify(await token({}, { typ: 'AT+JWT' }));
+    await verifier.verify(await token({ client_id: 'tyiym-kiosk' }));
+    await verifier.verify(await token({ azp: CLIENT }, { clientId: null }));
+    await verifier.verify(await token({ azp: CLIENT }));
+  });
+
+  it('refuses a token that is not typed as an access token: an ID token, a plain JWT, or none', async () => {
+    for (const typ of [null, 'JWT', 'id_token+jwt', 'at+jwt2']) {
+      assert.equal((await refusal(verifier, await token({}, { typ }))).reason, 'not_access_token', String(typ));
+    }
+  });
+
+  it('refuses a token issued to another client, or naming none', async () => {
+    assert.equal((await refusal(verifier, await token({}, { clientId: 'someone-else' }))).reason, 'unknown_client');
+    assert.equal((await refusal(verifier, await token({}, { clientId: null }))).reason, 'unknown_client');
+    assert.equal((await refusal(verifier, await token({ azp: 'someone-else' }))).reason, 'unknown_client');
+    assert.equal((await refusal(verifier, await token({ azp: 'someone-else' }, { clientId: null }))).reason, 'unknown_client');
+    assert.equal((await refusal(verifier, await token({ client_id: [CLIENT] }))).reason, 'unknown_client');
+  });
+
+  it('refuses a token that lives longer than the maximum, one without iat, and one issued in the future', async () => {
+    const t = now();
+    await verifier.verify(await token({}, { iat: t, exp: t + 60 * 60 }));
+    const century = await refusal(verifier, await token({}, { iat: t, exp: t + 100 * 365 * 24 * 3600 }));
+    assert.equal(century.reason, 'too_long_lived');
+    assert.equal((await refusal(verifier, await token({}, { iat: t, exp: t + 60 * 60 + 1 }))).reason, 'too_long_lived');
+    assert.equal((await refusal(verifier, await token({}, { iat: null }))).reason, 'invalid');
+    assert.equal((await refusal(verifier, await token({}, { iat: t + 120, exp: t + 600 }))).reason, 'invalid');
+    // Issued an hour and a half ago, still unexpired: older than any token the provider may issue.
+    assert.equal((await refusal(verifier, await token({}, { iat: t - 5400, exp: t + 600 }))).reason, 'expired');
+  });
+
+  it('takes the maximum lifetime and the clients from the configuration', async () => {
+    const short = localAccessTokenVerifier({ ...optionsFor(ISSUER), jwks: key.jwks, clients: ['other'], maxTokenMinutes: 5 });
+    assert.equal((await refusal(short, await token())).reason, 'unknown_client');
+    const t = now();
+    const other = (exp: number) => token({}, { clientId: 'other', iat: t, exp });
+    await short.verify(await other(t + 300));
+    assert.equal((await refusal(short, await other(t + 301))).reason, 'too_long_lived');
   });
 });

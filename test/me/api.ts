@@ -26,6 +26,8 @@ export async function setup(env: Record<string, string> = {}): Promise<Api> {
     jwks: key.jwks,
     issuer: oidc.issuer,
     audience: oidc.apiAudience,
+    clients: oidc.apiClients,
+    maxTokenMinutes: oidc.apiMaxTokenMinutes,
     iinClaim: oidc.iinClaim,
     pepper: TEST_PEPPER,
   });

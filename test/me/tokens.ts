@@ -18,18 +18,29 @@ export interface MintOptions {
   audience: string;
   /** Seconds since the epoch; default five minutes from now. null: no exp claim. */
   exp?: number | null;
+  /** Seconds since the epoch; default now. null: no iat claim. */
+  iat?: number | null;
   kid?: string;
+  /** The `typ` header; default `at+jwt` (RFC 9068 §2.1). null: none. */
+  typ?: string | null;
+  /** The `client_id` claim; default the mobile app's. null: none. */
+  clientId?: string | null;
 }
 
-/** A signed access token carrying `claims` (e.g. `{ iin }`). */
+/** The mobile app's client id at the development provider, the default of OIDC_API_CLIENTS. */
+export const TEST_CLIENT_ID = 'tyiym-mobile';
+
+/** A signed RFC 9068 access token carrying `claims` (e.g. `{ iin }`). */
 export function mintToken(key: TestSigningKey, claims: JWTPayload, options: MintOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? key.kid, typ: 'at+jwt' })
+  const clientId = options.clientId === undefined ? TEST_CLIENT_ID : options.clientId;
+  const typ = options.typ === undefined ? 'at+jwt' : options.typ;
+  const jwt = new SignJWT({ ...(clientId === null ? {} : { client_id: clientId }), ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? key.kid, ...(typ === null ? {} : { typ }) })
     .setIssuer(options.issuer)
     .setAudience(options.audience)
-    .setSubject('test-subject')
-    .setIssuedAt(now);
+    .setSubject('test-subject');
+  if (options.iat !== null) jwt.setIssuedAt(options.iat ?? now);
   if (options.exp !== null) jwt.setExpirationTime(options.exp ?? now + 300);
   return jwt.sign(key.privateKey);
 }
