@@ -19,6 +19,7 @@ import { loggerOptions } from './logger.js';
 import { type AccessTokenVerifier, remoteAccessTokenVerifier } from './me/access-token.js';
 import { meRoutes } from './me/me.routes.js';
 import { registerPortal } from './portal/portal.plugin.js';
+import type { SessionStore } from './portal/session-store.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -26,6 +27,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** How the mobile API checks citizens' access tokens; by default against the configured issuer's keys. */
   verifier?: AccessTokenVerifier;
+  /** Where the portal keeps signed-in sessions; by default in memory, bounded. */
+  sessionStore?: SessionStore;
 }
 
 /** Builds the HTTP app from its services. It never listens: server.ts does that. */
@@ -114,6 +117,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     const citizens = demoCitizenPlans().map((c) => ({ label: c.label, iin: c.iin }));
     await registerDevIdp(app, provider, citizens);
   }
-  await registerPortal(app, { services });
+  await registerPortal(app, { services, sessionStore: options.sessionStore });
   return app;
 }

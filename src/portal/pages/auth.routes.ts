@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js';
 import { identifyCitizen } from '../../identity/citizen.js';
 import { type SignInFailure, signInFailure } from '../auth/oidc-client.js';
 import { HOME, safeReturnTo } from '../auth/return-to.js';
+import { SIGN_IN_COOKIE, SIGN_IN_MINUTES, SignInSealer } from '../auth/sign-in-state.js';
 import { type PageRoutes, render } from '../render.js';
 
 declare module 'fastify' {
@@ -30,7 +31,10 @@ function failurePage(request: FastifyRequest, reply: FastifyReply, why: SignInFa
 
 /** Sign-in and sign-out with the identity provider (Authorization Code flow with PKCE). */
 export const authPages: PageRoutes = async (app, services) => {
-  const { publicUrl } = services.config.portal;
+  const { publicUrl, secureCookies } = services.config.portal;
+  const sealer = new SignInSealer(services.secrets.sessionSecret);
+  // Sent back only to /auth/callback (a top-level GET from the provider, so SameSite=Lax lets it through).
+  const signInCookie = { path: '/auth', httpOnly: true, sameSite: 'lax', secure: secureCookies } as const;
 
   app.get<{ Querystring: { returnTo?: unknown } }>('/auth/login', { schema: { hide: true } }, async (request, reply) => {
     let flow: Awaited<ReturnType<typeof app.oidcClient.start>>;
@@ -40,20 +44,22 @@ export const authPages: PageRoutes = async (app, services) => {
       request.log.warn({ err: e instanceof AppError ? e.message : (e as Error).name }, 'identity provider unavailable');
       return failurePage(request, reply, 'unavailable', 503);
     }
-    request.session.oidc = {
+    const sealed = sealer.seal({
       state: flow.state,
       nonce: flow.nonce,
       codeVerifier: flow.codeVerifier,
       returnTo: safeReturnTo(request.query.returnTo, publicUrl),
-    };
+    });
+    reply.setCookie(SIGN_IN_COOKIE, sealed, { ...signInCookie, maxAge: SIGN_IN_MINUTES * 60 });
     return reply.redirect(flow.url);
   });
 
   app.get<{ Querystring: { state?: unknown } }>('/auth/callback', { schema: { hide: true } }, async (request, reply) => {
-    const expected = request.session.oidc;
+    const expected = sealer.open(request.cookies[SIGN_IN_COOKIE]);
+    // A sign-in is finished once: a second callback in this browser finds nothing to finish, and a
+    // replayed cookie brings a code the provider redeems only once.
+    if (request.cookies[SIGN_IN_COOKIE] !== undefined) reply.clearCookie(SIGN_IN_COOKIE, signInCookie);
     if (!expected) return failurePage(request, reply, 'expired');
-    // A sign-in is finished once: a replayed or second callback finds nothing to finish.
-    request.session.oidc = undefined;
     if (request.query.state !== expected.state) return failurePage(request, reply, 'expired');
     let signedIn: { iin: string; idToken: string | undefined };
     try {
