@@ -1,4 +1,5 @@
 import { AuditorService } from './auditors/auditor.service.js';
+import type { LoggedCheck } from './checks/check.repository.js';
 import { CheckService } from './checks/check.service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -9,7 +10,7 @@ import type { Receipt } from './log/sequencer.js';
 import { RestrictionService } from './registry/restriction.service.js';
 import type { Secrets } from './secrets.js';
 import { GroupCommit } from './store/group-commit.js';
-import type { LoggedCheck, Store } from './store/store.js';
+import type { Store } from './store/store.js';
 
 /** Wires the services to one store, one clock and one set of secrets. */
 export function createServices(deps: { config: Readonly<Config>; store: Store; clock: Clock; secrets: Secrets }) {
@@ -26,11 +27,11 @@ export function createServices(deps: { config: Readonly<Config>; store: Store; c
     clock,
     checkWriter,
     lenders,
-    restrictions: new RestrictionService(store, lenders, config.policies, clock, secrets.pepper),
+    restrictions: new RestrictionService(store.restrictions, store.checks, lenders, config.policies, clock, secrets.pepper),
     log,
     idempotency,
     auditors: new AuditorService(store.auditors, clock, config.lenderCacheMs),
-    checks: new CheckService(store, checkWriter, log, clock, secrets.pepper, idempotency),
+    checks: new CheckService(store.restrictions, store.checks, checkWriter, log, clock, secrets.pepper, idempotency),
   };
 }
 

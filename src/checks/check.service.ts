@@ -10,10 +10,10 @@ import { logCheck } from '../log/entries.js';
 import type { LogService } from '../log/log.service.js';
 import type { Receipt } from '../log/sequencer.js';
 import { type Channel, KIND_CHECKED_BY } from '../registry/policy.js';
+import type { RestrictionRepository } from '../registry/restriction.repository.js';
 import { decideCheck } from '../registry/restriction.rules.js';
-import type { GroupCommit } from '../store/group-commit.js';
-import type { LoggedCheck, Store } from '../store/store.js';
 import type { CheckRecord } from './check.js';
+import type { CheckRepository, LoggedCheck } from './check.repository.js';
 import { validateReference } from './reference.js';
 
 export interface CheckAnswer {
@@ -28,6 +28,11 @@ export interface CheckAnswer {
   entry: string;
   /** A C2SP tlog-proof: the index, the inclusion proof and a signed checkpoint; verifiable offline. */
   receipt: string;
+}
+
+/** Records checks durably, many to a transaction; each promise settles once its check is on disk. */
+export interface CheckWriter {
+  enqueue(item: LoggedCheck): Promise<Receipt>;
 }
 
 export interface CheckRequest {
@@ -52,8 +57,9 @@ export function answerOf(c: CheckRecord, r: Receipt): CheckAnswer {
 /** The hot path: decide a lender's check at the registry's clock, record it durably, then answer. */
 export class CheckService {
   constructor(
-    private readonly store: Store,
-    private readonly writer: GroupCommit<LoggedCheck, Receipt>,
+    private readonly restrictions: Pick<RestrictionRepository, 'currentBan' | 'lenderExemptions'>,
+    private readonly checks: Pick<CheckRepository, 'findById'>,
+    private readonly writer: CheckWriter,
     private readonly log: LogService,
     private readonly clock: Clock,
     private readonly pepper: Buffer,
@@ -97,11 +103,11 @@ export class CheckService {
     const citizenKey = citizenKeyOf(this.pepper, request.iin);
     const now = this.clock.now();
     const kind = KIND_CHECKED_BY[lender.type];
-    const ban = await this.store.restrictions.currentBan(citizenKey, kind);
+    const ban = await this.restrictions.currentBan(citizenKey, kind);
     let restricted = decideCheck(ban, [], lender.type, request.channel, now);
     if (restricted && ban !== null) {
       // Exemptions matter only when the ban would otherwise restrict this lender; most checks skip the read.
-      const exemptions = await this.store.restrictions.lenderExemptions(ban.id, lender.id, now);
+      const exemptions = await this.restrictions.lenderExemptions(ban.id, lender.id, now);
       restricted = decideCheck(ban, exemptions, lender.type, request.channel, now);
     }
     const record: CheckRecord = {
@@ -133,7 +139,7 @@ export class CheckService {
 
   /** The first answer to a key, rebuilt from the check and the receipt it was answered with. */
   private async replay(prior: IdempotencyRecord): Promise<CheckAnswer> {
-    const c = prior.checkId === null ? null : await this.store.checks.findById(prior.checkId);
+    const c = prior.checkId === null ? null : await this.checks.findById(prior.checkId);
     if (c === null || prior.receipt === null || c.logIndex === null || c.logIndex === undefined)
       throw new AppError('idempotency_conflict', 'This Idempotency-Key was used for another kind of request.');
     return answerOf(c, { logIndex: c.logIndex, entry: await this.log.entry(c.logIndex), receipt: prior.receipt });
@@ -141,7 +147,7 @@ export class CheckService {
 
   /** A lender's own earlier check; anyone else's looks like no check at all. */
   async find(lender: Lender, checkId: string): Promise<CheckAnswer> {
-    const c = await this.store.checks.findById(checkId);
+    const c = await this.checks.findById(checkId);
     if (c === null || c.lenderId !== lender.id || c.logIndex === null || c.logIndex === undefined) {
       throw new AppError('not_found', 'No such check.');
     }

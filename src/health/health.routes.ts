@@ -2,11 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/schemas.js';
-import type { Store } from '../store/store.js';
 
 const Status = Type.Object({ status: Type.String() });
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+/** The one thing readiness asks of the store. */
+export interface Pingable {
+  ping(): Promise<void>;
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Pingable }> = async (app, { store }) => {
   app.get(
     '/healthz',
     { schema: { tags: ['service'], summary: 'The process is alive', response: { 200: Status } } },

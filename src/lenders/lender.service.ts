@@ -4,9 +4,9 @@ import { validateBin } from '../identity/bin.js';
 import { validateDisplayName } from '../identity/display-name.js';
 import { newId } from '../ids.js';
 import { LENDER_TYPES, type LenderType } from '../registry/policy.js';
-import type { LenderRepository } from '../store/store.js';
 import { generateApiKey, hashApiKey, hasKeyShape, keyPrefixOf } from './api-key.js';
 import type { Lender } from './lender.js';
+import type { LenderRepository } from './lender.repository.js';
 import { LruCache } from './lru.js';
 
 interface CacheEntry {

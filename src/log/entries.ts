@@ -1,8 +1,8 @@
 import type { CheckRecord } from '../checks/check.js';
+import type { LoggedCheck } from '../checks/check.repository.js';
 import type { CitizenKey } from '../identity/citizen-key.js';
 import type { LenderType, RestrictionKind } from '../registry/policy.js';
 import type { RestrictionEvent } from '../registry/restriction.js';
-import type { LoggedCheck } from '../store/store.js';
 import { type CheckEntry, encodeEntry, operatorHash, type RestrictionEventEntry, referenceHash } from '../verify/entry.js';
 
 // What goes into the log for each event: the keyed hash of the IIN, never the IIN itself, and no free text:

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
-import type { LogRepository } from '../store/store.js';
 import { formatProof } from '../verify/receipt.js';
+import type { LogRepository } from './log.repository.js';
 import { assembleAsync, consistencyPlan, inclusionPlan, type NodeId, rootPlan } from './merkle.js';
 import type { Receipt } from './sequencer.js';
 import { entriesTileWidth, entryBundle, TILE_WIDTH, tileWidth } from './tiles.js';

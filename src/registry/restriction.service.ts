@@ -1,4 +1,5 @@
 import type { CheckWithLender } from '../checks/check.js';
+import type { CheckRepository } from '../checks/check.repository.js';
 import { shownReference } from '../checks/reference.js';
 import type { Clock } from '../clock.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency.js';
@@ -6,9 +7,9 @@ import { type Citizen, identifyCitizen } from '../identity/citizen.js';
 import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
 import type { LenderService } from '../lenders/lender.service.js';
-import type { Store } from '../store/store.js';
 import type { Policies, RestrictionKind } from './policy.js';
 import type { Actor, Exemption, Mutation, Restriction, RestrictionEvent, RestrictionStatus, Scope } from './restriction.js';
+import type { RestrictionRepository } from './restriction.repository.js';
 import {
   isInForce,
   isOpen,
@@ -48,7 +49,8 @@ export interface CitizenRecord {
 /** Places, changes, lifts and narrows bans. The rules are in restriction.rules.ts; this wires them to the store. */
 export class RestrictionService {
   constructor(
-    private readonly store: Store,
+    private readonly restrictions: RestrictionRepository,
+    private readonly checks: Pick<CheckRepository, 'listByCitizen' | 'pageByCitizen'>,
     private readonly lenders: LenderService,
     private readonly policies: Policies,
     private readonly clock: Clock,
@@ -70,7 +72,7 @@ export class RestrictionService {
     claim: IdempotencyClaim | undefined,
   ): Promise<Mutation> {
     const citizen = this.citizen(who);
-    return this.store.restrictions.mutate(citizen.key, kind, citizen.facts, plan, claim);
+    return this.restrictions.mutate(citizen.key, kind, citizen.facts, plan, claim);
   }
 
   /** Places a ban, or replaces the terms of the one in force with the whole new set given. */
@@ -132,9 +134,9 @@ export class RestrictionService {
     const citizen = this.citizen(who);
     const now = this.clock.now();
     const [latest, history, checks] = await Promise.all([
-      this.store.restrictions.latest(citizen.key, kind),
-      this.store.restrictions.history(citizen.key),
-      this.store.checks.listByCitizen(citizen.key),
+      this.restrictions.latest(citizen.key, kind),
+      this.restrictions.history(citizen.key),
+      this.checks.listByCitizen(citizen.key),
     ]);
     return {
       restriction: latest !== null && isInForce(latest, now) ? await this.view(latest, now) : null,
@@ -148,12 +150,12 @@ export class RestrictionService {
     who: CitizenRef,
     page: { offset: number; limit: number },
   ): Promise<{ checks: CheckWithLender[]; total: number }> {
-    const { checks, total } = await this.store.checks.pageByCitizen(this.citizen(who).key, page);
+    const { checks, total } = await this.checks.pageByCitizen(this.citizen(who).key, page);
     return { checks: checks.map(withShownReference), total };
   }
 
   private async view(r: Restriction, now: Date): Promise<RestrictionView> {
-    const exemptions = (await this.store.restrictions.exemptions(r.id)).filter((e) => isOpen(e, now));
+    const exemptions = (await this.restrictions.exemptions(r.id)).filter((e) => isOpen(e, now));
     const openExemptions = await Promise.all(
       exemptions.map(async (e) => {
         const l = await this.lenders.get(e.lenderId);

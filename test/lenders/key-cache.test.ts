@@ -8,9 +8,9 @@ import { AuditorService } from '../../src/auditors/auditor.service.js';
 import { systemClock } from '../../src/clock.js';
 import { generateApiKey, hashApiKey, hasKeyShape } from '../../src/lenders/api-key.js';
 import type { Lender } from '../../src/lenders/lender.js';
+import type { LenderRepository } from '../../src/lenders/lender.repository.js';
 import { LenderService } from '../../src/lenders/lender.service.js';
 import { LruCache } from '../../src/lenders/lru.js';
-import type { LenderRepository } from '../../src/store/store.js';
 
 // The API-key caches in front of the store: bounded, holding key hashes only, never emptied by a flood.
 

@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CheckRecord, CheckWithLender } from '../../checks/check.js';
+import type { CheckRepository, LoggedCheck } from '../../checks/check.repository.js';
 import { AppError } from '../../errors.js';
 import type { IdempotencyClaim } from '../../idempotency/idempotency.js';
 import type { CitizenKey } from '../../identity/citizen-key.js';
 import type { Lender } from '../../lenders/lender.js';
+import type { LenderRepository } from '../../lenders/lender.repository.js';
 import { eventEntry } from '../../log/entries.js';
+import type { LogRepository } from '../../log/log.repository.js';
 import type { NodeId, StoredNode, TreeState } from '../../log/merkle.js';
 import { integrate, type LogSigner, type LogTx, type Receipt } from '../../log/sequencer.js';
 import type { Channel, LenderType, RestrictionKind } from '../../registry/policy.js';
@@ -19,17 +22,10 @@ import type {
   RestrictionEvent,
   Scope,
 } from '../../registry/restriction.js';
+import type { CurrentBan, RestrictionRepository } from '../../registry/restriction.repository.js';
 import type { Interval } from '../../registry/restriction.rules.js';
 import { encodeEntry } from '../../verify/entry.js';
-import type {
-  CheckRepository,
-  CurrentBan,
-  LenderRepository,
-  LoggedCheck,
-  LogRepository,
-  RestrictionRepository,
-  Store,
-} from '../store.js';
+import type { Store } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteAuditors } from './sqlite-auditors.js';
 import { insertClaim, SqliteIdempotency } from './sqlite-idempotency.js';

@@ -1,0 +1,30 @@
+import type { IdempotencyClaim } from '../idempotency/idempotency.js';
+import type { CitizenKey } from '../identity/citizen-key.js';
+import type { RestrictionKind } from './policy.js';
+import type { CitizenFacts, Exemption, Mutation, Restriction, RestrictionEvent } from './restriction.js';
+import type { BanTerms, Interval } from './restriction.rules.js';
+
+/** The terms of a citizen's latest ban that a check needs, with the version that decided it. */
+export type CurrentBan = BanTerms & { id: string; version: number };
+
+export interface RestrictionRepository {
+  /**
+   * Runs `plan` on the citizen's latest ban of this kind inside one write transaction and
+   * stores what it returns, so that concurrent changes never interleave.
+   */
+  mutate(
+    citizenKey: CitizenKey,
+    kind: RestrictionKind,
+    facts: CitizenFacts,
+    plan: (current: Restriction | null) => Mutation,
+    /** An Idempotency-Key taken by this change, recorded in the same transaction. */
+    claim?: IdempotencyClaim,
+  ): Promise<Mutation>;
+  latest(citizenKey: CitizenKey, kind: RestrictionKind): Promise<Restriction | null>;
+  exemptions(restrictionId: string): Promise<Exemption[]>;
+  history(citizenKey: CitizenKey): Promise<RestrictionEvent[]>;
+  /** The hot path: one indexed read of the citizen's latest ban of this kind. */
+  currentBan(citizenKey: CitizenKey, kind: RestrictionKind): Promise<CurrentBan | null>;
+  /** This lender's exemptions from that ban that have not ended by `at`. */
+  lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]>;
+}
