@@ -1,0 +1,210 @@
+import type Database from 'better-sqlite3';
+import type { IdempotencyClaim } from '../../idempotency/idempotency.js';
+import type { CitizenKey } from '../../identity/citizen-key.js';
+import { eventEntry } from '../../log/entries.js';
+import type { Channel, LenderType, RestrictionKind } from '../../registry/policy.js';
+import type { CitizenFacts, Exemption, Mutation, Restriction, RestrictionEvent } from '../../registry/restriction.js';
+import type { CurrentBan, RestrictionRepository } from '../../registry/restriction.repository.js';
+import type { Interval } from '../../registry/restriction.rules.js';
+import { encodeEntry } from '../../verify/entry.js';
+import { actorOf, type Durable, date, dateOrNull, list, ms, type Row, scopeOf } from './rows.js';
+import { insertClaim } from './sqlite-idempotency.js';
+import type { SqliteLog } from './sqlite-log.js';
+
+function toRestriction(r: Row): Restriction {
+  return {
+    id: r.id as string,
+    kind: r.kind as RestrictionKind,
+    version: r.version as number,
+    scope: scopeOf(r),
+    startsAt: date(r.starts_at),
+    endsAt: dateOrNull(r.ends_at),
+    liftRequestedAt: dateOrNull(r.lift_requested_at),
+    liftEffectiveAt: dateOrNull(r.lift_effective_at),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
+export class SqliteRestrictions implements RestrictionRepository {
+  private readonly latestStmt: Database.Statement;
+  private readonly banStmt: Database.Statement;
+  private readonly exemptionStmt: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly durable: Durable,
+    private readonly log: SqliteLog,
+  ) {
+    this.latestStmt = db.prepare('SELECT * FROM restrictions WHERE citizen_key = ? AND kind = ? ORDER BY seq DESC LIMIT 1');
+    this.banStmt = db
+      .prepare(
+        `SELECT id, version, lender_types, channels, starts_at, ends_at, lift_effective_at
+           FROM restrictions WHERE citizen_key = ? AND kind = ? ORDER BY seq DESC LIMIT 1`,
+      )
+      .raw();
+    this.exemptionStmt = db.prepare(
+      'SELECT starts_at, ends_at FROM exemptions WHERE restriction_id = ? AND lender_id = ? AND ends_at > ?',
+    );
+  }
+
+  async mutate(
+    citizenKey: CitizenKey,
+    kind: RestrictionKind,
+    facts: CitizenFacts,
+    plan: (current: Restriction | null) => Mutation,
+    claim?: IdempotencyClaim,
+  ): Promise<Mutation> {
+    const run = this.db.transaction((): Mutation => {
+      if (claim !== undefined) insertClaim(this.db, claim);
+      const row = this.latestStmt.get(citizenKey, kind) as Row | undefined;
+      const m = plan(row ? toRestriction(row) : null);
+      const r = m.restriction;
+      if (m.isNew) {
+        this.db
+          .prepare(
+            `INSERT INTO restrictions (id, citizen_key, kind, version, lender_types, channels, starts_at, ends_at,
+               lift_requested_at, lift_effective_at, birth_year, sex, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            r.id,
+            citizenKey,
+            r.kind,
+            r.version,
+            r.scope.lenderTypes.join(','),
+            r.scope.channels.join(','),
+            r.startsAt.getTime(),
+            ms(r.endsAt),
+            ms(r.liftRequestedAt),
+            ms(r.liftEffectiveAt),
+            facts.birthYear,
+            facts.sex,
+            r.createdAt.getTime(),
+            r.updatedAt.getTime(),
+          );
+      } else {
+        this.db
+          .prepare(
+            `UPDATE restrictions SET version = ?, lender_types = ?, channels = ?, ends_at = ?,
+               lift_requested_at = ?, lift_effective_at = ?, updated_at = ? WHERE id = ?`,
+          )
+          .run(
+            r.version,
+            r.scope.lenderTypes.join(','),
+            r.scope.channels.join(','),
+            ms(r.endsAt),
+            ms(r.liftRequestedAt),
+            ms(r.liftEffectiveAt),
+            r.updatedAt.getTime(),
+            r.id,
+          );
+      }
+      const insertEvent = this.db.prepare(
+        `INSERT INTO restriction_events (id, restriction_id, citizen_key, version, action, lender_types, channels,
+           ends_at, lift_effective_at, exemption_lender_id, exemption_ends_at, actor_kind, actor_name, at, log_index)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      // Every change goes into the transparency log in the same transaction.
+      const receipts = this.log.integrate(
+        m.events.map((e) => encodeEntry(eventEntry(e, citizenKey, r.kind))),
+        m.events[0]?.at ?? r.updatedAt,
+      );
+      for (const [i, e] of m.events.entries()) {
+        e.logIndex = receipts[i]?.logIndex ?? null;
+        insertEvent.run(
+          e.id,
+          e.restrictionId,
+          citizenKey,
+          e.version,
+          e.action,
+          e.scope.lenderTypes.join(','),
+          e.scope.channels.join(','),
+          ms(e.endsAt),
+          ms(e.liftEffectiveAt),
+          e.exemption?.lenderId ?? null,
+          e.exemption ? e.exemption.endsAt.getTime() : null,
+          e.actor.kind,
+          e.actor.kind === 'operator' ? e.actor.name : null,
+          e.at.getTime(),
+          e.logIndex ?? null,
+        );
+      }
+      if (m.exemption) {
+        const x = m.exemption;
+        this.db
+          .prepare(
+            `INSERT INTO exemptions (id, restriction_id, lender_id, starts_at, ends_at, actor_kind, actor_name)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            x.id,
+            x.restrictionId,
+            x.lenderId,
+            x.startsAt.getTime(),
+            x.endsAt.getTime(),
+            x.actor.kind,
+            x.actor.kind === 'operator' ? x.actor.name : null,
+          );
+      }
+      return m;
+    });
+    return this.durable(() => run.immediate());
+  }
+
+  async latest(citizenKey: CitizenKey, kind: RestrictionKind): Promise<Restriction | null> {
+    const row = this.latestStmt.get(citizenKey, kind) as Row | undefined;
+    return row ? toRestriction(row) : null;
+  }
+
+  async exemptions(restrictionId: string): Promise<Exemption[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM exemptions WHERE restriction_id = ? ORDER BY starts_at, id')
+      .all(restrictionId) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      restrictionId: r.restriction_id as string,
+      lenderId: r.lender_id as string,
+      startsAt: date(r.starts_at),
+      endsAt: date(r.ends_at),
+      actor: actorOf(r),
+    }));
+  }
+
+  async history(citizenKey: CitizenKey): Promise<RestrictionEvent[]> {
+    const rows = this.db.prepare('SELECT * FROM restriction_events WHERE citizen_key = ? ORDER BY seq').all(citizenKey) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      restrictionId: r.restriction_id as string,
+      version: r.version as number,
+      action: r.action as RestrictionEvent['action'],
+      scope: scopeOf(r),
+      endsAt: dateOrNull(r.ends_at),
+      liftEffectiveAt: dateOrNull(r.lift_effective_at),
+      exemption:
+        r.exemption_lender_id === null ? null : { lenderId: r.exemption_lender_id as string, endsAt: date(r.exemption_ends_at) },
+      actor: actorOf(r),
+      at: date(r.at),
+      logIndex: (r.log_index as number | null) ?? null,
+    }));
+  }
+
+  async currentBan(citizenKey: CitizenKey, kind: RestrictionKind): Promise<CurrentBan | null> {
+    // raw(): positional rows, cheaper than building an object per row on the hottest read.
+    const r = this.banStmt.get(citizenKey, kind) as unknown[] | undefined;
+    if (r === undefined) return null;
+    return {
+      id: r[0] as string,
+      version: r[1] as number,
+      scope: { lenderTypes: list<LenderType>(r[2] as string), channels: list<Channel>(r[3] as string) },
+      startsAt: date(r[4]),
+      endsAt: dateOrNull(r[5]),
+      liftEffectiveAt: dateOrNull(r[6]),
+    };
+  }
+
+  async lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]> {
+    const rows = this.exemptionStmt.all(restrictionId, lenderId, at.getTime()) as Row[];
+    return rows.map((e) => ({ startsAt: date(e.starts_at), endsAt: date(e.ends_at) }));
+  }
+}
