@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { citizenKeyOf } from '../../src/identity/citizen-key.js';
@@ -13,6 +11,7 @@ import {
   remoteAccessTokenVerifier,
 } from '../../src/me/access-token.js';
 import { freePort } from '../helpers/cli.js';
+import { FakeIdentityProvider } from '../helpers/fake-idp.js';
 import { IIN } from '../helpers/people.js';
 import { openTestRegistry, TEST_PEPPER } from '../helpers/registry.js';
 import { buildApiApp } from './app.js';
@@ -29,47 +28,6 @@ const optionsFor = (issuer: string): AccessTokenOptions => ({
   iinClaim: 'iin',
   pepper: TEST_PEPPER,
 });
-
-/** A tiny identity provider: its discovery document and key set, with a log of what was asked and knobs to break it. */
-class FakeProvider {
-  readonly requests: string[] = [];
-  discoveryStatus = 200;
-  jwksStatus = 200;
-  /** The issuer the discovery document names; by default the right one. */
-  namedIssuer: string | null = null;
-  private server: http.Server | null = null;
-  issuer = '';
-
-  constructor(readonly key: TestSigningKey) {}
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      this.requests.push(req.url ?? '');
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      if (req.url === '/idp/.well-known/openid-configuration') {
-        send(this.discoveryStatus, { issuer: this.namedIssuer ?? this.issuer, jwks_uri: `${this.issuer}/jwks` });
-      } else if (req.url === '/idp/jwks') {
-        send(this.jwksStatus, this.key.jwks);
-      } else {
-        send(404, {});
-      }
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.issuer = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/idp`;
-  }
-
-  count(path: string): number {
-    return this.requests.filter((r) => r === `/idp${path}`).length;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
 
 /** The token is neither taken nor refused: 503, so that the app keeps it and tries again later. */
 async function unavailable(verifier: AccessTokenVerifier, token: string): Promise<IdentityProviderUnavailable> {
@@ -100,14 +58,14 @@ async function refusal(verifier: AccessTokenVerifier, token: string): Promise<Ac
 
 describe('remoteAccessTokenVerifier', () => {
   let key: TestSigningKey;
-  let idp: FakeProvider;
+  let idp: FakeIdentityProvider;
 
   before(async () => {
     key = await testSigningKey();
   });
 
   const fresh = async () => {
-    idp = new FakeProvider(key);
+    idp = new FakeIdentityProvider(key.jwks);
     await idp.start();
     const verifier = remoteAccessTokenVerifier(optionsFor(idp.issuer));
     const token = (claims: Record<string, unknown> = { iin: IIN.alice }) =>

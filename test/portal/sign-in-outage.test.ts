@@ -1,61 +1,17 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { OidcClient, signInFailure } from '../../src/portal/auth/oidc-client.js';
+import { FakeIdentityProvider } from '../helpers/fake-idp.js';
 import { Browser, openPortal, type PortalApp } from './portal-app.js';
 
 // The portal's sign-in while the identity provider is down: a clear 503 page, and the provider is not
 // asked again on every request but after a back-off.
 
-/** A provider that publishes discovery and lets the test break it or its token endpoint. */
-class FlakyProvider {
-  discoveryStatus = 200;
-  tokenStatus = 503;
-  readonly requests: string[] = [];
-  private server: http.Server | null = null;
-  issuer = '';
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const path = (req.url ?? '').split('?')[0] as string;
-      this.requests.push(path);
-      const json = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      if (path === '/idp/.well-known/openid-configuration') {
-        json(this.discoveryStatus, {
-          issuer: this.issuer,
-          authorization_endpoint: `${this.issuer}/auth`,
-          token_endpoint: `${this.issuer}/token`,
-          jwks_uri: `${this.issuer}/jwks`,
-        });
-      } else if (path === '/idp/token') {
-        json(this.tokenStatus, { error: 'temporarily_unavailable' });
-      } else {
-        json(404, {});
-      }
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.issuer = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/idp`;
-  }
-
-  count(path: string): number {
-    return this.requests.filter((r) => r === `/idp${path}`).length;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
 describe('OidcClient while the provider is down', () => {
-  const idp = new FlakyProvider();
+  const idp = new FakeIdentityProvider();
   before(() => idp.start());
   after(() => idp.stop());
 
@@ -82,7 +38,7 @@ describe('OidcClient while the provider is down', () => {
 });
 
 describe('the portal’s sign-in while the provider is down', () => {
-  const idp = new FlakyProvider();
+  const idp = new FakeIdentityProvider();
   let portal: PortalApp;
   before(async () => {
     await idp.start();
