@@ -1,8 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Auditor, AuditorRepository } from '../../auditors/auditor.js';
-
-type Row = Record<string, unknown>;
-type Durable = <T>(write: () => T) => Promise<T>;
+import type { Durable, Row } from './rows.js';
 
 function toAuditor(r: Row): Auditor {
   return {

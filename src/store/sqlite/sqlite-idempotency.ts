@@ -6,9 +6,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyRepository,
 } from '../../idempotency/idempotency.js';
-
-type Row = Record<string, unknown>;
-type Durable = <T>(write: () => T) => Promise<T>;
+import type { Durable, Row } from './rows.js';
 
 /**
  * Records a claimed key inside the caller's own write transaction. An expired record of the same key

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { CitizenKey } from '../../identity/citizen-key.js';
 import type { Lookup, LookupRepository } from '../../registry/lookup.js';
-
-type Row = Record<string, unknown>;
+import type { Durable, Row } from './rows.js';
 
 export class SqliteLookups implements LookupRepository {
   private readonly insertStmt: Database.Statement;
@@ -10,8 +9,7 @@ export class SqliteLookups implements LookupRepository {
 
   constructor(
     db: Database.Database,
-    /** Runs a write and resolves once it is durable (SqliteStore's WalSync). */
-    private readonly durable: <T>(write: () => T) => Promise<T>,
+    private readonly durable: Durable,
   ) {
     this.insertStmt = db.prepare('INSERT INTO operator_lookups (operator, citizen_key, purpose, at) VALUES (?, ?, ?, ?)');
     this.byCitizenStmt = db.prepare(
