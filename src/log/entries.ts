@@ -2,7 +2,8 @@ import type { CheckRecord } from '../checks/check.js';
 import type { LoggedCheck } from '../checks/check.repository.js';
 import type { CitizenKey } from '../identity/citizen-key.js';
 import type { LenderType, RestrictionKind } from '../registry/policy.js';
-import type { RestrictionEvent } from '../registry/restriction.js';
+import type { Mutation, RestrictionEvent } from '../registry/restriction.js';
+import type { LoggedMutation } from '../registry/restriction.repository.js';
 import { type CheckEntry, encodeEntry, operatorHash, type RestrictionEventEntry, referenceHash } from '../verify/entry.js';
 
 // What goes into the log for each event: the keyed hash of the IIN, never the IIN itself, and no free text:
@@ -51,4 +52,10 @@ export function eventEntry(e: RestrictionEvent, citizenKey: CitizenKey, kind: Re
  */
 export function logCheck(record: CheckRecord, lenderType: LenderType): LoggedCheck {
   return { record, entry: encodeEntry(checkEntry(record, lenderType)) };
+}
+
+/** A planned change with its events' encoded entries, for the store to integrate in the change's transaction. */
+export function logMutation(mutation: Mutation, citizenKey: CitizenKey): LoggedMutation {
+  const kind = mutation.restriction.kind;
+  return { mutation, entries: mutation.events.map((e) => encodeEntry(eventEntry(e, citizenKey, kind))) };
 }

@@ -7,16 +7,23 @@ import type { BanTerms, Interval } from './restriction.rules.js';
 /** The terms of a citizen's latest ban that a check needs, with the version that decided it. */
 export type CurrentBan = BanTerms & { id: string; version: number };
 
+/** A planned change with the encoded log entry of each of its events, in order. */
+export interface LoggedMutation {
+  mutation: Mutation;
+  entries: Buffer[];
+}
+
 export interface RestrictionRepository {
   /**
    * Runs `plan` on the citizen's latest ban of this kind inside one write transaction and
-   * stores what it returns, so that concurrent changes never interleave.
+   * stores what it returns, its entries integrated into the log in that same transaction, so that
+   * concurrent changes never interleave.
    */
   mutate(
     citizenKey: CitizenKey,
     kind: RestrictionKind,
     facts: CitizenFacts,
-    plan: (current: Restriction | null) => Mutation,
+    plan: (current: Restriction | null) => LoggedMutation,
     /** An Idempotency-Key taken by this change, recorded in the same transaction. */
     claim?: IdempotencyClaim,
   ): Promise<Mutation>;

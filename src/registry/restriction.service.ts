@@ -7,6 +7,7 @@ import { type Citizen, identifyCitizen } from '../identity/citizen.js';
 import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
 import type { LenderService } from '../lenders/lender.service.js';
+import { logMutation } from '../log/entries.js';
 import type { Policies, RestrictionKind } from './policy.js';
 import type { Actor, Exemption, Mutation, Restriction, RestrictionEvent, RestrictionStatus, Scope } from './restriction.js';
 import type { RestrictionRepository } from './restriction.repository.js';
@@ -72,7 +73,13 @@ export class RestrictionService {
     claim: IdempotencyClaim | undefined,
   ): Promise<Mutation> {
     const citizen = this.citizen(who);
-    return this.restrictions.mutate(citizen.key, kind, citizen.facts, plan, claim);
+    return this.restrictions.mutate(
+      citizen.key,
+      kind,
+      citizen.facts,
+      (current) => logMutation(plan(current), citizen.key),
+      claim,
+    );
   }
 
   /** Places a ban, or replaces the terms of the one in force with the whole new set given. */

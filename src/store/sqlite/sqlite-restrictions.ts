@@ -1,12 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { IdempotencyClaim } from '../../idempotency/idempotency.js';
 import type { CitizenKey } from '../../identity/citizen-key.js';
-import { eventEntry } from '../../log/entries.js';
 import type { Channel, LenderType, RestrictionKind } from '../../registry/policy.js';
 import type { CitizenFacts, Exemption, Mutation, Restriction, RestrictionEvent } from '../../registry/restriction.js';
-import type { CurrentBan, RestrictionRepository } from '../../registry/restriction.repository.js';
+import type { CurrentBan, LoggedMutation, RestrictionRepository } from '../../registry/restriction.repository.js';
 import type { Interval } from '../../registry/restriction.rules.js';
-import { encodeEntry } from '../../verify/entry.js';
 import { actorOf, type Durable, date, dateOrNull, list, ms, type Row, scopeOf } from './rows.js';
 import { insertClaim } from './sqlite-idempotency.js';
 import type { SqliteLog } from './sqlite-log.js';
@@ -52,13 +50,13 @@ export class SqliteRestrictions implements RestrictionRepository {
     citizenKey: CitizenKey,
     kind: RestrictionKind,
     facts: CitizenFacts,
-    plan: (current: Restriction | null) => Mutation,
+    plan: (current: Restriction | null) => LoggedMutation,
     claim?: IdempotencyClaim,
   ): Promise<Mutation> {
     const run = this.db.transaction((): Mutation => {
       if (claim !== undefined) insertClaim(this.db, claim);
       const row = this.latestStmt.get(citizenKey, kind) as Row | undefined;
-      const m = plan(row ? toRestriction(row) : null);
+      const { mutation: m, entries } = plan(row ? toRestriction(row) : null);
       const r = m.restriction;
       if (m.isNew) {
         this.db
@@ -106,10 +104,7 @@ export class SqliteRestrictions implements RestrictionRepository {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       // Every change goes into the transparency log in the same transaction.
-      const receipts = this.log.integrate(
-        m.events.map((e) => encodeEntry(eventEntry(e, citizenKey, r.kind))),
-        m.events[0]?.at ?? r.updatedAt,
-      );
+      const receipts = this.log.integrate(entries, m.events[0]?.at ?? r.updatedAt);
       for (const [i, e] of m.events.entries()) {
         e.logIndex = receipts[i]?.logIndex ?? null;
         insertEvent.run(
