@@ -18,6 +18,8 @@ export interface CheckRepository {
    */
   insertBatch(batch: readonly LoggedCheck[]): Promise<Receipt[]>;
   findById(id: string): Promise<CheckRecord | null>;
+  /** How many checks are recorded, in all. */
+  count(): Promise<number>;
   listByCitizen(citizenKey: CitizenKey): Promise<CheckWithLender[]>;
   /** One page of a citizen's checks, newest first, and how many there are in all. */
   pageByCitizen(

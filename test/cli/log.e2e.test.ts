@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { demoBin, demoIin } from '../../src/demo/seed.js';
 import type { EvidenceFile } from '../../src/log/evidence.js';
 import { generateLogKey, loadLogKey } from '../../src/log/note.js';
 import { decodeEntry, parseProof, referenceHash } from '../../src/verify/index.js';
 import { type CliResult, type LenderAdded, postCheck, type RecordJson, Sandbox, type ServerProcess } from '../helpers/cli.js';
+import { SqliteTamper } from '../helpers/sqlite-tamper.js';
 
 // End to end: bans from the CLI, checks over HTTP, then the log audited, receipts verified offline,
 // evidence written and verified, and a tampered database caught.
@@ -341,70 +341,60 @@ describe('tyiym log verify, receipt verify and evidence', () => {
   });
 
   describe('a tampered database', () => {
-    let db: Database.Database;
+    let db: SqliteTamper;
     before(async () => {
       await server.stop();
-      db = new Database(box.dbPath);
+      db = new SqliteTamper(box.dbPath);
     });
     after(() => db.close());
 
     test('one changed byte of an entry is found, and named', async () => {
       const idx = answers.free?.logIndex as number;
-      const original = db.prepare('SELECT data FROM log_entries WHERE idx = ?').pluck().get(idx) as Buffer;
+      const original = db.entry(idx);
       assert.equal(decodeEntry(original).type, 'check');
       const changed = Buffer.from(original);
       const at = changed.indexOf(answers.free?.checkId as string);
       assert.ok(at > 0);
       changed[at] = (changed[at] as number) === 0x30 ? 0x31 : 0x30;
-      db.prepare('UPDATE log_entries SET data = ? WHERE idx = ?').run(changed, idx);
+      db.setEntry(idx, changed);
       assertFails(
         await box.run(['log', 'verify']),
         new RegExp(`the log does not verify: entry ${idx}: its leaf hash differs from the stored hash`),
       );
 
-      db.prepare('UPDATE log_entries SET data = ? WHERE idx = ?').run(original, idx);
+      db.setEntry(idx, original);
       assertOk(await box.run(['log', 'verify']));
     });
 
     test('a changed checkpoint note is found', async () => {
-      const row = db.prepare('SELECT size, note FROM log_checkpoints ORDER BY size LIMIT 1 OFFSET 1').get() as {
-        size: number;
-        note: string;
-      };
+      const row = db.secondCheckpoint();
       const forged = row.note.replace(
         /\n\n— (\S+) (\S)/,
         (_m, name: string, c: string) => `\n\n— ${name} ${c === 'A' ? 'B' : 'A'}`,
       );
       assert.notEqual(forged, row.note);
-      db.prepare('UPDATE log_checkpoints SET note = ? WHERE size = ?').run(forged, row.size);
+      db.setCheckpointNote(row.size, forged);
       assertFails(await box.run(['log', 'verify']), new RegExp(`the log does not verify: checkpoint of size ${row.size}: `));
-      db.prepare('UPDATE log_checkpoints SET note = ? WHERE size = ?').run(row.note, row.size);
+      db.setCheckpointNote(row.size, row.note);
     });
 
     test('a changed node hash, a missing entry and a changed state row are found', async () => {
-      const node = db.prepare('SELECT level, idx, hash FROM log_nodes WHERE level = 2').get() as {
-        level: number;
-        idx: number;
-        hash: Buffer;
-      };
-      db.prepare('UPDATE log_nodes SET hash = ? WHERE level = ? AND idx = ?').run(Buffer.alloc(32), node.level, node.idx);
+      const node = db.levelTwoNode();
+      db.setNodeHash(node.level, node.idx, Buffer.alloc(32));
       assertFails(await box.run(['log', 'verify']), new RegExp(`node 2/${node.idx}: the stored hash differs`));
-      db.prepare('UPDATE log_nodes SET hash = ? WHERE level = ? AND idx = ?').run(node.hash, node.level, node.idx);
+      db.setNodeHash(node.level, node.idx, node.hash);
 
-      const last = db.prepare('SELECT idx, data FROM log_entries ORDER BY idx DESC LIMIT 1').get() as {
-        idx: number;
-        data: Buffer;
-      };
-      db.prepare('DELETE FROM log_entries WHERE idx = ?').run(last.idx);
+      const last = db.lastEntry();
+      db.deleteEntry(last.idx);
       assertFails(await box.run(['log', 'verify']), /log_entries holds \d+ of the entries/);
-      db.prepare('INSERT INTO log_entries (idx, data) VALUES (?, ?)').run(last.idx, last.data);
+      db.insertEntry(last.idx, last.data);
 
-      const state = db.prepare('SELECT right_edge FROM log_state').get() as { right_edge: Buffer };
-      const edge = Buffer.from(state.right_edge);
+      const rightEdge = db.rightEdge();
+      const edge = Buffer.from(rightEdge);
       edge[0] = (edge[0] as number) ^ 1;
-      db.prepare('UPDATE log_state SET right_edge = ?').run(edge);
+      db.setRightEdge(edge);
       assertFails(await box.run(['log', 'verify']), /log_state: its right edge is not the one recomputed/);
-      db.prepare('UPDATE log_state SET right_edge = ?').run(state.right_edge);
+      db.setRightEdge(rightEdge);
 
       assertOk(await box.run(['log', 'verify']));
     });

@@ -58,8 +58,7 @@ export async function openTestRegistry(
   };
 }
 
-/** How many checks the store holds, read straight from its tables. */
-export function countChecks(services: Services): number {
-  const store = services.store as unknown as { db: { prepare(sql: string): { get(): { n: number } } } };
-  return store.db.prepare('SELECT count(*) AS n FROM checks').get().n;
+/** How many checks the store holds. */
+export function countChecks(services: Services): Promise<number> {
+  return services.store.checks.count();
 }

@@ -132,14 +132,14 @@ describe('POST /v1/checks', () => {
       ['880101900010', /digit 7/],
       ['880101300011', /check digit/],
     ];
-    const before = countChecks(reg.services);
+    const before = await countChecks(reg.services);
     for (const [iin, message] of cases) {
       const res = await check(app, bankKey, { iin, channel: 'remote', reference: 'X' });
       assertError(res, 400, 'invalid_iin');
       assert.match(res.json().error.message, message);
       assert.ok(!res.body.includes(iin), 'the IIN is not echoed');
     }
-    assert.equal(countChecks(reg.services), before);
+    assert.equal(await countChecks(reg.services), before);
   });
 
   it('400 invalid_request when the body fails its schema, 400 invalid_reference for a bad reference', async () => {
@@ -227,9 +227,9 @@ describe('revocation, rate limits and failures', () => {
       throw new Error('SQLITE_IOERR at /var/lib/secret/path');
     };
     const res = await check(app, bank.apiKey, { iin: IIN.bob, channel: 'remote', reference: 'R' });
-    const count = countChecks(reg.services);
+    const count = await countChecks(reg.services);
     assertError(res, 503, 'unavailable');
-    assert.equal(countChecks(reg.services), count);
+    assert.equal(await countChecks(reg.services), count);
     assert.ok(!res.body.includes('secret') && !res.body.includes('SQLITE'));
     store.checks.insertBatch = original;
     assert.equal((await check(app, bank.apiKey, { iin: IIN.bob, channel: 'remote', reference: 'R' })).statusCode, 200);

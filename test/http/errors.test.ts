@@ -130,10 +130,10 @@ describe('one error shape everywhere', () => {
       const error = assertError(await app.inject(json(bankKey, payload)), 400, 'invalid_request');
       assert.equal(error.message, 'The body must not contain the keys __proto__ or constructor.', payload);
     }
-    const before = countChecks(reg.services);
+    const before = await countChecks(reg.services);
     const ok = await app.inject(json(bankKey, JSON.stringify({ iin: IIN.bob, channel: 'remote', reference: 'constructor' })));
     assert.equal(ok.statusCode, 200, 'the words are fine as values');
-    assert.equal(countChecks(reg.services), before + 1);
+    assert.equal(await countChecks(reg.services), before + 1);
   });
 
   it('a deeply nested body is parsed or refused without a fault', async () => {
@@ -144,10 +144,10 @@ describe('one error shape everywhere', () => {
   });
 
   it('406 not_acceptable for a caller of the JSON API that accepts no JSON, and nothing is recorded', async () => {
-    const before = countChecks(reg.services);
+    const before = await countChecks(reg.services);
     assertError(await app.inject(json(bankKey, valid(), { accept: 'text/html' })), 406, 'not_acceptable');
     assertError(await app.inject(json(bankKey, valid(), { accept: 'application/json;q=0, */*' })), 406, 'not_acceptable');
-    assert.equal(countChecks(reg.services), before);
+    assert.equal(await countChecks(reg.services), before);
     for (const accept of [
       'application/json',
       '*/*',

@@ -117,9 +117,7 @@ describe('a log of version-1 entries followed by version-2 entries', () => {
           restricted: c.restricted,
           checkedAt: c.checkedAt.toISOString(),
         });
-      const receipts = store.db
-        .transaction(() => store.checks.writeBatch(old.map((c) => ({ record: c, entry: v1(c) }))))
-        .immediate();
+      const receipts = await store.checks.insertBatch(old.map((c) => ({ record: c, entry: v1(c) })));
       oldAnswer = answerOf(old[0] as CheckRecord, receipts[0] as Receipt);
     } finally {
       await closeRuntime(s);

@@ -93,6 +93,10 @@ export class SqliteChecks implements CheckRepository {
     return r ? toCheck(r) : null;
   }
 
+  async count(): Promise<number> {
+    return this.db.prepare('SELECT count(*) FROM checks').pluck().get() as number;
+  }
+
   async listByCitizen(citizenKey: CitizenKey): Promise<CheckWithLender[]> {
     const rows = this.db
       .prepare(
