@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { envInt, ROOT, usage } from './env.js';
 import type { LoadOptions, LoadResult } from './load-result.js';
 import { prng, seedRegistry } from './registry.js';
@@ -254,9 +254,9 @@ async function main(): Promise<void> {
   await stop(server);
 
   // Every acknowledged check must be on disk: the two preflight checks, the warm-up's and the run's.
-  const db = new Database(dbFile, { readonly: true });
-  const recorded = (db.prepare('SELECT count(*) AS n FROM checks').get() as { n: number }).n;
-  db.close();
+  const store = openSqliteStore(dbFile);
+  const recorded = await store.checks.count();
+  await store.close();
   const acknowledged = 2 + warmupOk + checks.ok;
 
   // The baseline, on its own, so the two servers never compete for CPU.

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CheckRecord } from '../src/checks/check.js';
+import type { LoggedCheck } from '../src/checks/check.repository.js';
 import { demoBin } from '../src/demo/seed.js';
 import { citizenKeyOf } from '../src/identity/citizen-key.js';
 import { makeIin } from '../src/identity/iin.js';
@@ -97,8 +98,7 @@ function build(): number {
   const started = performance.now();
   const store = openSqliteStore(dbPath);
   store.attachLog({ origin: ORIGIN, key });
-  const { db } = store;
-  db.pragma('cache_size = -524288');
+  const seeder = store.seeder();
   const citizens = citizenKeys(CITIZENS);
   const random = prng(0x10c);
   const lenders: { id: string; type: LenderType }[] = [
@@ -107,7 +107,7 @@ function build(): number {
   ];
   const first = Date.now() - 30 * 86_400_000;
   // Each batch is what one group commit of the server writes: its checks and its log entries, one checkpoint.
-  const writeBatch = (from: number, to: number) => {
+  const batch = (from: number, to: number): LoggedCheck[] => {
     const logged = [];
     for (let n = from; n < to; n++) {
       const lender = lenders[random() < 0.7 ? 0 : 1] as { id: string; type: LenderType };
@@ -124,15 +124,15 @@ function build(): number {
       };
       logged.push(logCheck(record, lender.type));
     }
-    store.checks.writeBatch(logged);
+    return logged;
   };
-  const transaction = db.transaction((from: number, to: number) => {
-    for (let b = from; b < to; b += BATCH) writeBatch(b, Math.min(b + BATCH, to));
-  });
+  function* batches(from: number, to: number): Generator<LoggedCheck[]> {
+    for (let b = from; b < to; b += BATCH) yield batch(b, Math.min(b + BATCH, to));
+  }
   let lastReport = 0;
   for (let from = 0; from < ENTRIES; from += TX) {
     const to = Math.min(from + TX, ENTRIES);
-    transaction.immediate(from, to);
+    seeder.checkBatches(batches(from, to));
     const now = performance.now();
     if (now - lastReport > 2000 || to === ENTRIES) {
       lastReport = now;
@@ -141,8 +141,8 @@ function build(): number {
     }
   }
   // Fold the WAL into the main file, so the audit reads a compact database.
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+  seeder.compact();
+  void store.close();
   return (performance.now() - started) / 1000;
 }
 

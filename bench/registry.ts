@@ -7,8 +7,10 @@ import { loadConfig } from '../src/config.js';
 import { demoBin } from '../src/demo/seed.js';
 import { citizenKeyOf } from '../src/identity/citizen-key.js';
 import { makeIin, type Sex } from '../src/identity/iin.js';
+import type { Channel, LenderType } from '../src/registry/policy.js';
 import { pepperFingerprint } from '../src/secrets.js';
 import { createServices } from '../src/services.js';
+import type { SeedBan } from '../src/store/sqlite/sqlite-seed.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 /** Synthetic citizens only: every IIN here is generated, valid in form, and belongs to no one. */
@@ -27,6 +29,10 @@ const DAY_MS = 86_400_000;
 const FIRST_BIRTHDAY = Date.UTC(1945, 0, 1);
 const BIRTH_DAYS = 22_000; // birthdays from 1945 to 2005: every citizen is an adult
 const ROWS_PER_CHUNK = 20_000;
+const BANKS_AND_MFOS: LenderType[] = ['bank', 'mfo'];
+const MFOS_ONLY: LenderType[] = ['mfo'];
+const ALL_CHANNELS: Channel[] = ['remote', 'in_person'];
+const REMOTE_ONLY: Channel[] = ['remote'];
 
 /** A small seeded PRNG (mulberry32): the same mix of bans and requests on every run. */
 export function prng(seed: number): () => number {
@@ -81,20 +87,7 @@ export async function seedRegistry(file: string, bans: number, sampleSize: numbe
     const bank = await services.lenders.register({ name: 'Bench Bank JSC', bin: demoBin('99014000001'), type: 'bank' });
     const mfo = await services.lenders.register({ name: 'Bench Microfinance LLP', bin: demoBin('99024000002'), type: 'mfo' });
 
-    const { db } = store;
-    // This connection only: a large page cache keeps the randomly ordered citizen_key index in memory while it grows.
-    db.pragma('cache_size = -524288');
-    const insertBan = db.prepare(
-      `INSERT INTO restrictions (id, citizen_key, kind, version, lender_types, channels, starts_at, ends_at,
-         lift_requested_at, lift_effective_at, birth_year, sex, created_at, updated_at)
-       VALUES (?, ?, 'loan', 1, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)`,
-    );
-    const insertEvent = db.prepare(
-      `INSERT INTO restriction_events (id, restriction_id, citizen_key, version, action, lender_types, channels,
-         ends_at, lift_effective_at, exemption_lender_id, exemption_ends_at, actor_kind, actor_name, at)
-       VALUES (?, ?, ?, 1, 'placed', ?, ?, ?, NULL, NULL, NULL, ?, ?, ?)`,
-    );
-
+    const seeder = store.seeder();
     const random = prng(0x7915);
     const now = Date.now();
     const firstPlaced = now - 90 * DAY_MS;
@@ -115,10 +108,8 @@ export async function seedRegistry(file: string, bans: number, sampleSize: numbe
     );
     bar.start(bans, 0, { rate: 0 });
 
-    // One transaction for all rows, but opened by hand rather than with db.transaction(): a chunked loop
-    // can yield between chunks, so the progress bar redraws and Ctrl+C is handled mid-seed.
-    db.exec('BEGIN IMMEDIATE');
-    try {
+    // Chunks, so that between them the progress bar redraws and Ctrl+C is handled mid-seed.
+    async function* chunks(): AsyncGenerator<SeedBan[]> {
       for (let n = 0; n < bans; ) {
         const end = Math.min(bans, n + ROWS_PER_CHUNK);
         // uuid draws 16 fresh random bytes per id unless given them; one draw per chunk is an order of magnitude faster.
@@ -128,44 +119,44 @@ export async function seedRegistry(file: string, bans: number, sampleSize: numbe
           e += 16;
           return uuidv7({ msecs, random: entropy.subarray(e - 16, e) });
         };
+        const chunk: SeedBan[] = [];
         for (; n < end; n++) {
           const c = citizens.next().value as { iin: string; birthYear: number; sex: Sex };
           const key = citizenKeyOf(pepper, c.iin);
-          const lenderTypes = random() < 0.85 ? 'bank,mfo' : 'mfo';
-          const channels = random() < 0.8 ? 'remote,in_person' : 'remote';
+          const lenderTypes = random() < 0.85 ? BANKS_AND_MFOS : MFOS_ONLY;
+          const channels = random() < 0.8 ? ALL_CHANNELS : REMOTE_ONLY;
           // Placed over the last 90 days in insertion order, as a live registry would have them: seq, id
           // (time-ordered UUIDv7) and created_at all grow together.
           const startsAt = firstPlaced + Math.floor((n * 90 * DAY_MS) / bans);
           const endsAt = random() < 0.4 ? null : almatyMidnightIn(1 + Math.floor(random() * 90), now);
           const operator = random() < 0.3 ? 'Public service centre No. 1 (Almaty)' : null;
           const id = newId(startsAt);
-          insertBan.run(id, key, lenderTypes, channels, startsAt, endsAt, c.birthYear, c.sex, startsAt, startsAt);
-          insertEvent.run(
-            newId(startsAt),
+          chunk.push({
             id,
-            key,
-            lenderTypes,
-            channels,
-            endsAt,
-            operator ? 'operator' : 'citizen',
-            operator,
-            startsAt,
-          );
+            eventId: newId(startsAt),
+            citizenKey: key,
+            birthYear: c.birthYear,
+            sex: c.sex,
+            scope: { lenderTypes, channels },
+            startsAt: new Date(startsAt),
+            endsAt: endsAt === null ? null : new Date(endsAt),
+            actor: operator ? { kind: 'operator', name: operator } : { kind: 'citizen' },
+          });
           if (n % sampleEvery === 0 && banned.length < sampleSize) banned.push(c.iin);
-          if (fullyBanned === null && lenderTypes === 'bank,mfo' && channels === 'remote,in_person') fullyBanned = c.iin;
+          if (fullyBanned === null && lenderTypes === BANKS_AND_MFOS && channels === ALL_CHANNELS) fullyBanned = c.iin;
         }
+        yield chunk;
         bar.update(n, { rate: Math.round(n / ((performance.now() - started) / 1000)) });
         await yieldToEventLoop();
       }
-      db.exec('COMMIT');
-    } catch (e) {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      throw e;
+    }
+    try {
+      await seeder.bans(chunks());
     } finally {
       bar.stop();
     }
     // Fold the WAL into the main file so the server starts from a compact database, not a huge log.
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    seeder.compact();
 
     // The next IINs in the sequence were never banned.
     const unbanned: string[] = [];

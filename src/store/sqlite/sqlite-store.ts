@@ -14,6 +14,7 @@ import { SqliteLenders } from './sqlite-lenders.js';
 import { SqliteLog } from './sqlite-log.js';
 import { SqliteLookups } from './sqlite-lookups.js';
 import { SqliteRestrictions } from './sqlite-restrictions.js';
+import { SqliteSeeder } from './sqlite-seed.js';
 import { WalSync } from './wal-sync.js';
 
 /** Opens (creating if needed) a SQLite registry in WAL mode; see WalSync for how commits are made durable. */
@@ -96,6 +97,11 @@ export class SqliteStore implements Store {
         })
         .immediate(),
     );
+  }
+
+  /** Bulk loading for the benchmarks, on this connection. */
+  seeder(): SqliteSeeder {
+    return new SqliteSeeder(this.db, this.checks);
   }
 
   async isEmpty(): Promise<boolean> {
