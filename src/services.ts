@@ -1,12 +1,11 @@
 import { AuditorService } from './auditors/auditor.service.js';
-import type { LoggedCheck } from './checks/check.repository.js';
+import type { DecidedCheck, PendingCheck } from './checks/check.repository.js';
 import { CheckService } from './checks/check.service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { LenderService } from './lenders/lender.service.js';
 import { LogService } from './log/log.service.js';
-import type { Receipt } from './log/sequencer.js';
 import { RestrictionService } from './registry/restriction.service.js';
 import type { Secrets } from './secrets.js';
 import { GroupCommit } from './store/group-commit.js';
@@ -16,7 +15,10 @@ import type { Store } from './store/store.js';
 export function createServices(deps: { config: Readonly<Config>; store: Store; clock: Clock; secrets: Secrets }) {
   const { config, store, clock, secrets } = deps;
   // Several batches may wait on the disk at once; each is written in order and acknowledged once durable.
-  const checkWriter = new GroupCommit<LoggedCheck, Receipt>((batch) => store.checks.insertBatch(batch), { maxInFlight: 4 });
+  // Each batch is decided inside its own transaction, at the clock's instant when it is written.
+  const checkWriter = new GroupCommit<PendingCheck, DecidedCheck>((batch) => store.checks.decideBatch(batch, clock.now()), {
+    maxInFlight: 4,
+  });
   const log = new LogService(store.log, secrets.logKey?.verifierKey ?? null, config.log.origin);
   const lenders = new LenderService(store.lenders, clock, config.lenderCacheMs);
   const idempotency = new IdempotencyService(store.idempotency, clock, secrets.pepper);
@@ -31,7 +33,7 @@ export function createServices(deps: { config: Readonly<Config>; store: Store; c
     log,
     idempotency,
     auditors: new AuditorService(store.auditors, clock, config.lenderCacheMs),
-    checks: new CheckService(store.restrictions, store.checks, checkWriter, log, clock, secrets.pepper, idempotency),
+    checks: new CheckService(store.checks, checkWriter, log, clock, secrets.pepper, idempotency),
   };
 }
 

@@ -9,11 +9,9 @@ import type { Lender } from '../lenders/lender.js';
 import { logCheck } from '../log/entries.js';
 import type { LogService } from '../log/log.service.js';
 import type { Receipt } from '../log/sequencer.js';
-import { type Channel, KIND_CHECKED_BY } from '../registry/policy.js';
-import type { RestrictionRepository } from '../registry/restriction.repository.js';
-import { decideCheck } from '../registry/restriction.rules.js';
+import type { Channel } from '../registry/policy.js';
 import type { CheckRecord } from './check.js';
-import type { CheckRepository, LoggedCheck } from './check.repository.js';
+import type { CheckRepository, DecidedCheck, PendingCheck } from './check.repository.js';
 import { validateReference } from './reference.js';
 
 export interface CheckAnswer {
@@ -30,9 +28,12 @@ export interface CheckAnswer {
   receipt: string;
 }
 
-/** Records checks durably, many to a transaction; each promise settles once its check is on disk. */
+/**
+ * Decides and records checks durably, many to a transaction; each promise settles once its check is
+ * on disk, with the answer it was logged with.
+ */
 export interface CheckWriter {
-  enqueue(item: LoggedCheck): Promise<Receipt>;
+  enqueue(item: PendingCheck): Promise<DecidedCheck>;
 }
 
 export interface CheckRequest {
@@ -54,10 +55,9 @@ export function answerOf(c: CheckRecord, r: Receipt): CheckAnswer {
   };
 }
 
-/** The hot path: decide a lender's check at the registry's clock, record it durably, then answer. */
+/** The hot path: validate a lender's check, have the store decide and log it durably, then answer. */
 export class CheckService {
   constructor(
-    private readonly restrictions: Pick<RestrictionRepository, 'currentBan' | 'lenderExemptions'>,
     private readonly checks: Pick<CheckRepository, 'findById'>,
     private readonly writer: CheckWriter,
     private readonly log: LogService,
@@ -100,41 +100,29 @@ export class CheckService {
     request: CheckRequest,
     claim: IdempotencyClaim | undefined,
   ): Promise<CheckAnswer> {
-    const citizenKey = citizenKeyOf(this.pepper, request.iin);
-    const now = this.clock.now();
-    const kind = KIND_CHECKED_BY[lender.type];
-    const ban = await this.restrictions.currentBan(citizenKey, kind);
-    let restricted = decideCheck(ban, [], lender.type, request.channel, now);
-    if (restricted && ban !== null) {
-      // Exemptions matter only when the ban would otherwise restrict this lender; most checks skip the read.
-      const exemptions = await this.restrictions.lenderExemptions(ban.id, lender.id, now);
-      restricted = decideCheck(ban, exemptions, lender.type, request.channel, now);
-    }
-    const record: CheckRecord = {
+    const pending: PendingCheck = {
       id: newId(),
-      lenderId: lender.id,
-      citizenKey,
+      lender: { id: lender.id, type: lender.type },
+      citizenKey: citizenKeyOf(this.pepper, request.iin),
       channel: request.channel,
       reference: request.reference,
-      restricted,
-      checkedAt: now,
-      restrictionId: ban?.id ?? null,
-      restrictionVersion: ban?.version ?? null,
     };
-    let logged: LoggedCheck;
+    if (claim !== undefined) pending.idempotency = claim;
     try {
-      logged = logCheck(record, lender.type);
+      // Encoding validates every field: a check that could not be logged fails here, alone, not in its batch.
+      const { id, citizenKey, channel, reference } = pending;
+      const probe = { id, lenderId: lender.id, citizenKey, channel, reference, restricted: false, checkedAt: this.clock.now() };
+      logCheck({ ...probe, restrictionId: null, restrictionVersion: null }, lender.type);
     } catch (e) {
       throw new AppError('invalid_request', 'The check cannot be recorded as given.', { cause: e });
     }
-    if (claim !== undefined) logged.idempotency = claim;
-    let receipt: Receipt;
+    let decided: DecidedCheck;
     try {
-      receipt = await this.writer.enqueue(logged);
+      decided = await this.writer.enqueue(pending);
     } catch (e) {
       throw new AppError('unavailable', undefined, { cause: e });
     }
-    return answerOf(record, receipt);
+    return answerOf(decided.record, decided.receipt);
   }
 
   /** The first answer to a key, rebuilt from the check and the receipt it was answered with. */

@@ -17,20 +17,21 @@ export interface RestrictionRepository {
   /**
    * Runs `plan` on the citizen's latest ban of this kind inside one write transaction and
    * stores what it returns, its entries integrated into the log in that same transaction, so that
-   * concurrent changes never interleave.
+   * concurrent changes never interleave. `plan` is given the latest logged instant: its events must
+   * not be earlier, so the log's instants never go backwards.
    */
   mutate(
     citizenKey: CitizenKey,
     kind: RestrictionKind,
     facts: CitizenFacts,
-    plan: (current: Restriction | null) => LoggedMutation,
+    plan: (current: Restriction | null, notBefore: Date) => LoggedMutation,
     /** An Idempotency-Key taken by this change, recorded in the same transaction. */
     claim?: IdempotencyClaim,
   ): Promise<Mutation>;
   latest(citizenKey: CitizenKey, kind: RestrictionKind): Promise<Restriction | null>;
   exemptions(restrictionId: string): Promise<Exemption[]>;
   history(citizenKey: CitizenKey): Promise<RestrictionEvent[]>;
-  /** The hot path: one indexed read of the citizen's latest ban of this kind. */
+  /** One indexed read of the citizen's latest ban of this kind. */
   currentBan(citizenKey: CitizenKey, kind: RestrictionKind): Promise<CurrentBan | null>;
   /** This lender's exemptions from that ban that have not ended by `at`. */
   lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]>;

@@ -58,8 +58,10 @@ export class RestrictionService {
     private readonly pepper: Buffer,
   ) {}
 
-  private context(kind: RestrictionKind, actor: Actor): PlanContext {
-    return { policy: this.policies[kind], now: this.clock.now(), newId, actor };
+  /** A plan's context; its instant is never before the latest logged one, even if this clock is behind. */
+  private context(kind: RestrictionKind, actor: Actor, notBefore: Date): PlanContext {
+    const now = this.clock.now();
+    return { policy: this.policies[kind], now: now < notBefore ? notBefore : now, newId, actor };
   }
 
   private citizen(who: CitizenRef): Citizen {
@@ -69,7 +71,7 @@ export class RestrictionService {
   private async mutate(
     who: CitizenRef,
     kind: RestrictionKind,
-    plan: (current: Restriction | null) => Mutation,
+    plan: (current: Restriction | null, notBefore: Date) => Mutation,
     claim: IdempotencyClaim | undefined,
   ): Promise<Mutation> {
     const citizen = this.citizen(who);
@@ -77,7 +79,7 @@ export class RestrictionService {
       citizen.key,
       kind,
       citizen.facts,
-      (current) => logMutation(plan(current), citizen.key),
+      (current, notBefore) => logMutation(plan(current, notBefore), citizen.key),
       claim,
     );
   }
@@ -90,8 +92,7 @@ export class RestrictionService {
     opts: WriteOptions = {},
   ): Promise<Mutation> {
     const kind = opts.kind ?? 'loan';
-    const ctx = this.context(kind, actor);
-    return this.mutate(who, kind, (current) => planPlace(current, request, ctx), opts.idempotency);
+    return this.mutate(who, kind, (current, t) => planPlace(current, request, this.context(kind, actor, t)), opts.idempotency);
   }
 
   /** Changes only the named parts of the ban in force. */
@@ -102,20 +103,17 @@ export class RestrictionService {
     opts: WriteOptions = {},
   ): Promise<Mutation> {
     const kind = opts.kind ?? 'loan';
-    const ctx = this.context(kind, actor);
-    return this.mutate(who, kind, (current) => planChange(current, request, ctx), opts.idempotency);
+    return this.mutate(who, kind, (current, t) => planChange(current, request, this.context(kind, actor, t)), opts.idempotency);
   }
 
   lift(who: CitizenRef, actor: Actor, opts: WriteOptions = {}): Promise<Mutation> {
     const kind = opts.kind ?? 'loan';
-    const ctx = this.context(kind, actor);
-    return this.mutate(who, kind, (current) => planLift(current, ctx), opts.idempotency);
+    return this.mutate(who, kind, (current, t) => planLift(current, this.context(kind, actor, t)), opts.idempotency);
   }
 
   cancelLift(who: CitizenRef, actor: Actor, opts: WriteOptions = {}): Promise<Mutation> {
     const kind = opts.kind ?? 'loan';
-    const ctx = this.context(kind, actor);
-    return this.mutate(who, kind, (current) => planCancelLift(current, ctx), opts.idempotency);
+    return this.mutate(who, kind, (current, t) => planCancelLift(current, this.context(kind, actor, t)), opts.idempotency);
   }
 
   async exempt(
@@ -127,11 +125,10 @@ export class RestrictionService {
     const kind = opts.kind ?? 'loan';
     const citizen = this.citizen(who); // an invalid IIN is reported before an unknown lender
     const lender = await this.lenders.activeByBin(request.lenderBin);
-    const ctx = this.context(kind, actor);
     return this.mutate(
       citizen,
       kind,
-      (current) => planExemption(current, { lenderId: lender.id, hours: request.hours }, ctx),
+      (current, t) => planExemption(current, { lenderId: lender.id, hours: request.hours }, this.context(kind, actor, t)),
       opts.idempotency,
     );
   }

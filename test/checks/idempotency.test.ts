@@ -246,12 +246,12 @@ describe('Idempotency-Key on POST /v1/checks', () => {
     refused(await post(bankKey, { iin: IIN.dan, channel: 'remote', reference: 'bad\u202e' }, key), 400, 'invalid_reference');
     const body: Body = { iin: IIN.dan, channel: 'remote', reference: 'AFTER-FAILURE' };
     const checks = reg.services.store.checks;
-    const insertBatch = checks.insertBatch;
-    checks.insertBatch = () => Promise.reject(new Error('disk full'));
+    const decideBatch = checks.decideBatch;
+    checks.decideBatch = () => Promise.reject(new Error('disk full'));
     try {
       refused(await post(bankKey, body, key), 503, 'unavailable');
     } finally {
-      checks.insertBatch = insertBatch;
+      checks.decideBatch = decideBatch;
     }
     assert.deepEqual(await recorded(IIN.dan), before);
     const first = ok(await post(bankKey, body, key));

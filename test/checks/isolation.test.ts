@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import type { LoggedCheck } from '../../src/checks/check.repository.js';
+import type { PendingCheck } from '../../src/checks/check.repository.js';
 import type { CheckAnswer } from '../../src/checks/check.service.js';
 import { HIDDEN_REFERENCE, shownReference } from '../../src/checks/reference.js';
 import { citizenKeyOf } from '../../src/identity/citizen-key.js';
@@ -26,7 +26,7 @@ interface Registry {
   bankKey: string;
   mfoKey: string;
   /** Every batch the store was asked to commit, in order. */
-  batches: LoggedCheck[][];
+  batches: PendingCheck[][];
 }
 
 async function setup(): Promise<Registry> {
@@ -36,12 +36,12 @@ async function setup(): Promise<Registry> {
   const port = (app.server.address() as AddressInfo).port;
   const bankKey = (await reg.services.lenders.register({ name: 'Bank', bin: BIN.bank, type: 'bank' })).apiKey;
   const mfoKey = (await reg.services.lenders.register({ name: 'MFO', bin: BIN.mfo, type: 'mfo' })).apiKey;
-  const batches: LoggedCheck[][] = [];
+  const batches: PendingCheck[][] = [];
   const checks = reg.services.store.checks;
-  const insertBatch = checks.insertBatch.bind(checks);
-  checks.insertBatch = (batch) => {
+  const decideBatch = checks.decideBatch.bind(checks);
+  checks.decideBatch = (batch, now) => {
     batches.push([...batch]);
-    return insertBatch(batch);
+    return decideBatch(batch, now);
   };
   return { reg, app, port, bankKey, mfoKey, batches };
 }
@@ -149,15 +149,15 @@ describe('one lender cannot fail another lender’s checks', () => {
 
   it('a batch the store refuses is retried in halves: only the item at fault fails, with 503', async () => {
     const checks = r.reg.services.store.checks;
-    const insertBatch = checks.insertBatch;
+    const decideBatch = checks.decideBatch;
     /** Every batch the store was asked to commit here, refused or not. */
-    const tried: LoggedCheck[][] = [];
-    const poisoned = (b: LoggedCheck[]) => b.some((x) => x.record.reference === 'POISON');
+    const tried: PendingCheck[][] = [];
+    const poisoned = (b: PendingCheck[]) => b.some((x) => x.reference === 'POISON');
     // The store refuses any batch holding this one check (as it would a row it cannot write).
-    checks.insertBatch = (batch) => {
+    checks.decideBatch = (batch, now) => {
       tried.push([...batch]);
       if (poisoned([...batch])) return Promise.reject(new Error('SQLITE_CONSTRAINT'));
-      return insertBatch(batch);
+      return decideBatch(batch, now);
     };
     try {
       const before = await recorded(r, IIN.carol);
@@ -177,7 +177,7 @@ describe('one lender cannot fail another lender’s checks', () => {
         `it was tried alone in the end (${sizes})`,
       );
     } finally {
-      checks.insertBatch = insertBatch;
+      checks.decideBatch = decideBatch;
     }
   });
 });

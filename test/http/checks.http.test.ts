@@ -222,8 +222,8 @@ describe('revocation, rate limits and failures', () => {
   it('a failed commit answers 503 and acknowledges nothing; a 500 shows no internals', async () => {
     const { reg, app, bank } = await setup();
     const store = reg.services.store;
-    const original = store.checks.insertBatch.bind(store.checks);
-    store.checks.insertBatch = async () => {
+    const original = store.checks.decideBatch.bind(store.checks);
+    store.checks.decideBatch = async () => {
       throw new Error('SQLITE_IOERR at /var/lib/secret/path');
     };
     const res = await check(app, bank.apiKey, { iin: IIN.bob, channel: 'remote', reference: 'R' });
@@ -231,7 +231,7 @@ describe('revocation, rate limits and failures', () => {
     assertError(res, 503, 'unavailable');
     assert.equal(await countChecks(reg.services), count);
     assert.ok(!res.body.includes('secret') && !res.body.includes('SQLITE'));
-    store.checks.insertBatch = original;
+    store.checks.decideBatch = original;
     assert.equal((await check(app, bank.apiKey, { iin: IIN.bob, channel: 'remote', reference: 'R' })).statusCode, 200);
 
     reg.services.checks.find = async () => {

@@ -166,4 +166,11 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX operator_lookups_by_citizen ON operator_lookups (citizen_key, seq);
   `,
+  `
+  -- The instant of the latest logged entry: a later entry never carries an earlier one, whatever a clock says.
+  ALTER TABLE log_state ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE log_state SET last_at = max(
+    coalesce((SELECT max(checked_at) FROM checks WHERE log_index IS NOT NULL), 0),
+    coalesce((SELECT max(at) FROM restriction_events WHERE log_index IS NOT NULL), 0));
+  `,
 ];

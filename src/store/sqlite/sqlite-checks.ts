@@ -1,12 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { CheckRecord, CheckWithLender } from '../../checks/check.js';
-import type { CheckRepository, LoggedCheck } from '../../checks/check.repository.js';
+import type { CheckRepository, DecidedCheck, LoggedCheck, PendingCheck } from '../../checks/check.repository.js';
 import type { CitizenKey } from '../../identity/citizen-key.js';
+import { logCheck } from '../../log/entries.js';
 import type { Receipt } from '../../log/sequencer.js';
-import type { Channel, LenderType } from '../../registry/policy.js';
+import { type Channel, KIND_CHECKED_BY, type LenderType, type RestrictionKind } from '../../registry/policy.js';
+import type { CurrentBan } from '../../registry/restriction.repository.js';
+import { decideCheck } from '../../registry/restriction.rules.js';
 import { type Durable, date, type Row } from './rows.js';
 import { insertClaim } from './sqlite-idempotency.js';
 import type { SqliteLog } from './sqlite-log.js';
+import type { SqliteRestrictions } from './sqlite-restrictions.js';
 
 function toCheck(r: Row): CheckRecord {
   return {
@@ -37,6 +41,7 @@ function toCheckWithLender(r: Row): CheckWithLender {
 
 export class SqliteChecks implements CheckRepository {
   private readonly insertMany: Database.Transaction<(batch: readonly LoggedCheck[]) => Receipt[]>;
+  private readonly decideMany: Database.Transaction<(batch: readonly PendingCheck[], now: Date) => DecidedCheck[]>;
   private readonly insert: Database.Statement;
   private readonly byId: Database.Statement;
 
@@ -44,12 +49,14 @@ export class SqliteChecks implements CheckRepository {
     private readonly db: Database.Database,
     private readonly durable: Durable,
     private readonly log: SqliteLog,
+    private readonly restrictions: SqliteRestrictions,
   ) {
     this.insert = db.prepare(
       `INSERT INTO checks (id, lender_id, citizen_key, channel, reference, restricted, checked_at,
          restriction_id, restriction_version, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertMany = db.transaction((batch: readonly LoggedCheck[]) => this.writeBatch(batch));
+    this.decideMany = db.transaction((batch: readonly PendingCheck[], now: Date) => this.decide(batch, now));
     this.byId = db.prepare('SELECT * FROM checks WHERE id = ?');
   }
 
@@ -81,6 +88,46 @@ export class SqliteChecks implements CheckRepository {
       );
     });
     return receipts;
+  }
+
+  /**
+   * Decides a batch under the write lock, so no ban change can be logged between a check's decision and its
+   * entry: the bans of all its citizens in one read, exemptions only where a ban would restrict.
+   */
+  private decide(batch: readonly PendingCheck[], now: Date): DecidedCheck[] {
+    const at = this.log.instantFrom(now);
+    const bans = new Map<RestrictionKind, Map<string, CurrentBan>>();
+    for (const kind of new Set(batch.map((p) => KIND_CHECKED_BY[p.lender.type]))) {
+      const keys = new Map<string, CitizenKey>();
+      for (const p of batch) if (KIND_CHECKED_BY[p.lender.type] === kind) keys.set(p.citizenKey.toString('hex'), p.citizenKey);
+      bans.set(kind, this.restrictions.currentBans([...keys.values()], kind));
+    }
+    const logged = batch.map((p): LoggedCheck => {
+      const ban = bans.get(KIND_CHECKED_BY[p.lender.type])?.get(p.citizenKey.toString('hex')) ?? null;
+      let restricted = decideCheck(ban, [], p.lender.type, p.channel, at);
+      if (restricted && ban !== null)
+        restricted = decideCheck(ban, this.restrictions.openExemptions(ban.id, p.lender.id, at), p.lender.type, p.channel, at);
+      const record: CheckRecord = {
+        id: p.id,
+        lenderId: p.lender.id,
+        citizenKey: p.citizenKey,
+        channel: p.channel,
+        reference: p.reference,
+        restricted,
+        checkedAt: at,
+        restrictionId: ban?.id ?? null,
+        restrictionVersion: ban?.version ?? null,
+      };
+      const entry = logCheck(record, p.lender.type);
+      if (p.idempotency !== undefined) entry.idempotency = p.idempotency;
+      return entry;
+    });
+    const receipts = this.writeBatch(logged);
+    return logged.map((l, i) => ({ record: l.record, receipt: receipts[i] as Receipt }));
+  }
+
+  async decideBatch(batch: readonly PendingCheck[], now: Date): Promise<DecidedCheck[]> {
+    return this.durable(() => this.decideMany.immediate(batch, now));
   }
 
   async insertBatch(batch: readonly LoggedCheck[]): Promise<Receipt[]> {

@@ -13,6 +13,8 @@ export class SqliteLog implements LogRepository, LogTx {
   private readonly nodeStmt: Database.Statement;
   private readonly checkpointStmt: Database.Statement;
   private readonly hashStmt: Database.Statement;
+  private readonly lastAtStmt: Database.Statement;
+  private readonly writeLastAtStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.stateStmt = db.prepare('SELECT size, right_edge, checkpoint FROM log_state WHERE id = 1');
@@ -21,12 +23,31 @@ export class SqliteLog implements LogRepository, LogTx {
     this.nodeStmt = db.prepare('INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)');
     this.checkpointStmt = db.prepare('INSERT INTO log_checkpoints (size, note, signed_at) VALUES (?, ?, ?)');
     this.hashStmt = db.prepare('SELECT hash FROM log_nodes WHERE level = ? AND idx = ?').pluck();
+    this.lastAtStmt = db.prepare('SELECT last_at FROM log_state WHERE id = 1').pluck();
+    this.writeLastAtStmt = db.prepare('UPDATE log_state SET last_at = max(last_at, ?) WHERE id = 1');
   }
 
   /** Inside a write transaction only. */
   integrate(entries: Parameters<typeof integrate>[1], at: Date): Receipt[] {
     if (this.signer === null) throw new Error('The transparency log has no signing key; nothing can be recorded.');
-    return integrate(this, entries, this.signer, at);
+    const receipts = integrate(this, entries, this.signer, at);
+    if (receipts.length > 0) this.writeLastAtStmt.run(at.getTime());
+    return receipts;
+  }
+
+  /**
+   * The instant for entries logged now: the clock's, or the latest logged instant when the clock is behind it
+   * (another process's clock, or a clock set back), so the log's instants never go backwards. Inside a write
+   * transaction only, so no other writer can log in between.
+   */
+  instantFrom(now: Date): Date {
+    const last = this.lastInstant();
+    return now.getTime() >= last.getTime() ? now : last;
+  }
+
+  /** The instant of the latest logged entry (the epoch for an empty log). */
+  lastInstant(): Date {
+    return new Date(this.lastAtStmt.get() as number);
   }
 
   readState(): TreeState {

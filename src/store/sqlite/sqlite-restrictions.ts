@@ -24,7 +24,22 @@ function toRestriction(r: Row): Restriction {
   };
 }
 
+/** Citizen keys per query when a batch's bans are read: well under SQLite's limit on parameters. */
+const BAN_CHUNK = 500;
+
+function toBan(r: unknown[]): CurrentBan {
+  return {
+    id: r[0] as string,
+    version: r[1] as number,
+    scope: { lenderTypes: list<LenderType>(r[2] as string), channels: list<Channel>(r[3] as string) },
+    startsAt: date(r[4]),
+    endsAt: dateOrNull(r[5]),
+    liftEffectiveAt: dateOrNull(r[6]),
+  };
+}
+
 export class SqliteRestrictions implements RestrictionRepository {
+  private readonly bansStmts = new Map<number, Database.Statement>();
   private readonly latestStmt: Database.Statement;
   private readonly banStmt: Database.Statement;
   private readonly exemptionStmt: Database.Statement;
@@ -50,13 +65,13 @@ export class SqliteRestrictions implements RestrictionRepository {
     citizenKey: CitizenKey,
     kind: RestrictionKind,
     facts: CitizenFacts,
-    plan: (current: Restriction | null) => LoggedMutation,
+    plan: (current: Restriction | null, notBefore: Date) => LoggedMutation,
     claim?: IdempotencyClaim,
   ): Promise<Mutation> {
     const run = this.db.transaction((): Mutation => {
       if (claim !== undefined) insertClaim(this.db, claim);
       const row = this.latestStmt.get(citizenKey, kind) as Row | undefined;
-      const { mutation: m, entries } = plan(row ? toRestriction(row) : null);
+      const { mutation: m, entries } = plan(row ? toRestriction(row) : null, this.log.lastInstant());
       const r = m.restriction;
       if (m.isNew) {
         this.db
@@ -187,18 +202,44 @@ export class SqliteRestrictions implements RestrictionRepository {
   async currentBan(citizenKey: CitizenKey, kind: RestrictionKind): Promise<CurrentBan | null> {
     // raw(): positional rows, cheaper than building an object per row on the hottest read.
     const r = this.banStmt.get(citizenKey, kind) as unknown[] | undefined;
-    if (r === undefined) return null;
-    return {
-      id: r[0] as string,
-      version: r[1] as number,
-      scope: { lenderTypes: list<LenderType>(r[2] as string), channels: list<Channel>(r[3] as string) },
-      startsAt: date(r[4]),
-      endsAt: dateOrNull(r[5]),
-      liftEffectiveAt: dateOrNull(r[6]),
-    };
+    return r === undefined ? null : toBan(r);
+  }
+
+  /**
+   * The latest ban of `kind` of each citizen, keyed by the citizen key in hex; one query per chunk of
+   * keys, under SQLite's limit on parameters. Inside the checks' write transaction.
+   */
+  currentBans(citizenKeys: readonly CitizenKey[], kind: RestrictionKind): Map<string, CurrentBan> {
+    const bans = new Map<string, CurrentBan>();
+    for (let i = 0; i < citizenKeys.length; i += BAN_CHUNK) {
+      const keys = citizenKeys.slice(i, i + BAN_CHUNK);
+      for (const r of this.bansStmt(keys.length).all(kind, ...keys) as unknown[][])
+        bans.set((r[7] as Buffer).toString('hex'), toBan(r));
+    }
+    return bans;
+  }
+
+  private bansStmt(n: number): Database.Statement {
+    let stmt = this.bansStmts.get(n);
+    if (stmt === undefined) {
+      // SQLite takes the bare columns of an aggregate query from the row holding max(seq): the latest ban.
+      stmt = this.db
+        .prepare(
+          `SELECT id, version, lender_types, channels, starts_at, ends_at, lift_effective_at, citizen_key, max(seq)
+             FROM restrictions WHERE kind = ? AND citizen_key IN (${Array(n).fill('?').join(',')}) GROUP BY citizen_key`,
+        )
+        .raw();
+      this.bansStmts.set(n, stmt);
+    }
+    return stmt;
   }
 
   async lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]> {
+    return this.openExemptions(restrictionId, lenderId, at);
+  }
+
+  /** This lender's exemptions from that ban that have not ended by `at`; synchronous, for a write transaction. */
+  openExemptions(restrictionId: string, lenderId: string, at: Date): Interval[] {
     const rows = this.exemptionStmt.all(restrictionId, lenderId, at.getTime()) as Row[];
     return rows.map((e) => ({ startsAt: date(e.starts_at), endsAt: date(e.ends_at) }));
   }

@@ -3,7 +3,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { LenderRepository } from '../../lenders/lender.repository.js';
 import type { LogSigner } from '../../log/sequencer.js';
-import type { RestrictionRepository } from '../../registry/restriction.repository.js';
 import type { Store } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 import type { Durable, Row } from './rows.js';
@@ -50,7 +49,7 @@ function migrate(db: Database.Database): void {
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   readonly lenders: LenderRepository;
-  readonly restrictions: RestrictionRepository;
+  readonly restrictions: SqliteRestrictions;
   readonly checks: SqliteChecks;
   readonly log: SqliteLog;
   readonly lookups: SqliteLookups;
@@ -69,7 +68,7 @@ export class SqliteStore implements Store {
     this.log = new SqliteLog(db);
     this.lenders = new SqliteLenders(db, durable);
     this.restrictions = new SqliteRestrictions(db, durable, this.log);
-    this.checks = new SqliteChecks(db, durable, this.log);
+    this.checks = new SqliteChecks(db, durable, this.log, this.restrictions);
     this.idempotency = new SqliteIdempotency(db, durable);
     this.auditors = new SqliteAuditors(db, durable);
     this.lookups = new SqliteLookups(db, durable);
