@@ -1,14 +1,16 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { type Checkpoint, parseCheckpoint, verifyCheckpoint } from '../verify/checkpoint.js';
-import { decodeEntry } from '../verify/entry.js';
+import { type AnyEntry, decodeEntry } from '../verify/entry.js';
 import { VerifyError } from '../verify/errors.js';
 import { leafHash } from '../verify/hash.js';
 import { parseNote, parseVerifierKey, type VerifierKey } from '../verify/note.js';
 import { appendLeaves, EMPTY_TREE, type StoredNode, stateRoot, type TreeState } from './merkle.js';
+import { LogReplay, ReplayError } from './replay.js';
 
 /*
  * A full audit of a stored log: the tree is recomputed from the entries alone, from the empty tree,
  * and everything else that is stored (node hashes, checkpoints, the state row) must agree with it.
+ * Every check is replayed against the ban changes logged before it, and must carry the answer they give.
  * The first disagreement stops the audit with a LogInconsistency that says where it is.
  */
 
@@ -162,14 +164,30 @@ export async function auditLog(source: LogAuditSource, options: LogAuditOptions)
 
   let tree: TreeState = EMPTY_TREE;
   let next = 0; // the next checkpoint to meet
+  const replay = new LogReplay();
+  const replayEntry = (entry: AnyEntry, index: number): void => {
+    let want: boolean | null;
+    try {
+      want = replay.next(entry);
+    } catch (e) {
+      if (!(e instanceof ReplayError)) throw e;
+      throw new LogInconsistency(`entry ${index}: ${e.message}`);
+    }
+    if (want !== null && entry.type === 'check' && want !== entry.restricted)
+      fail(
+        `entry ${index}: check ${entry.checkId} was answered ${entry.restricted ? 'restricted' : 'not restricted'}, ` +
+          `but the ban changes logged before it give ${want ? 'restricted' : 'not restricted'}.`,
+      );
+  };
   options.onProgress?.(0, size);
   for (let start = 0; start < size; start += chunkSize) {
     const end = Math.min(start + chunkSize, size);
     const entries = await source.entries(start, end);
     if (entries.length !== end - start) fail(`log_entries holds ${entries.length} of the entries ${start} to ${end - 1}.`);
+    const decoded: AnyEntry[] = [];
     const leaves = entries.map((bytes, i) => {
       try {
-        decodeEntry(bytes);
+        decoded.push(decodeEntry(bytes));
       } catch (e) {
         if (!(e instanceof VerifyError)) throw e;
         fail(`entry ${start + i}: ${describeVerifyError(e)}`);
@@ -195,6 +213,8 @@ export async function auditLog(source: LogAuditSource, options: LogAuditOptions)
     // Stored hashes first: a changed entry is then reported as itself, not as a checkpoint that disagrees.
     await compareNodes(source, computed);
     for (const { cp, tree: t } of met) checkCheckpoint(cp, t);
+    // After the hashes: an entry changed after it was logged is reported as changed, not as a wrong answer.
+    for (const [i, entry] of decoded.entries()) replayEntry(entry, start + i);
     options.onProgress?.(end, size);
   }
 

@@ -1,6 +1,6 @@
 import { CHANNELS, type Channel, KIND_CHECKED_BY, LENDER_TYPES, type LenderType } from '../registry/policy.js';
 import { type BanTerms, decideCheck, type Interval, statusAt } from '../registry/restriction.rules.js';
-import type { AnyEventEntry as RestrictionEventEntry } from '../verify/entry.js';
+import type { AnyEntry, AnyEventEntry as RestrictionEventEntry } from '../verify/entry.js';
 
 /*
  * Replays a citizen's logged restriction events to the ban a check would have read at a given
@@ -109,4 +109,26 @@ export const ANY_LENDER: readonly Checker[] = LENDER_TYPES.map((lenderType) => (
 /** The ban's status at `at` (active, lift pending, expired, lifted), for people to read. */
 export function banStatusAt(ban: ReplayedBan, at: Date): string {
   return statusAt(ban, at);
+}
+
+/**
+ * Replays a whole log in one pass, entry by entry, keeping each citizen's events in memory: for each check,
+ * the answer the entries logged before it give. A check is decided in the transaction that logs it, so the
+ * two must agree.
+ */
+export class LogReplay {
+  private readonly events = new Map<string, RestrictionEventEntry[]>();
+
+  /** Takes the next entry in log order; for a check, returns the answer the entries before it give. */
+  next(entry: AnyEntry): boolean | null {
+    const citizen = Buffer.from(entry.citizenKey).toString('hex');
+    if (entry.type === 'restriction_event') {
+      const events = this.events.get(citizen);
+      if (events === undefined) this.events.set(citizen, [entry]);
+      else events.push(entry);
+      return null;
+    }
+    const checker = { lenderType: entry.lenderType as LenderType, lenderId: entry.lenderId };
+    return answerAt(this.events.get(citizen) ?? [], checker, entry.channel as Channel, new Date(entry.checkedAt)).restricted;
+  }
 }
