@@ -5,11 +5,10 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../src/app.js';
 import { AppError, ERRORS } from '../../src/errors.js';
 import { acceptsJson } from '../../src/http/accept.js';
-import { localAccessTokenVerifier } from '../../src/me/access-token.js';
 import { capturedLogger } from '../helpers/captured-log.js';
 import { BIN, IIN } from '../helpers/people.js';
-import { countChecks, openTestRegistry, TEST_PEPPER, type TestRegistry } from '../helpers/registry.js';
-import { testSigningKey } from '../me/tokens.js';
+import { countChecks, openTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { testSigningKey, testVerifier } from '../me/tokens.js';
 import { openPortal, type PortalApp } from '../portal/portal-app.js';
 
 /**
@@ -31,17 +30,8 @@ interface LogLine {
 /** The app with a pino logger writing into memory, so that tests can read every log line. */
 async function setup() {
   const reg = await openTestRegistry({ env: { OIDC_ISSUER: ISSUER } });
-  const { oidc } = reg.services.config.portal;
   const key = await testSigningKey();
-  const verifier = localAccessTokenVerifier({
-    jwks: key.jwks,
-    issuer: oidc.issuer,
-    audience: oidc.apiAudience,
-    clients: oidc.apiClients,
-    maxTokenMinutes: oidc.apiMaxTokenMinutes,
-    iinClaim: oidc.iinClaim,
-    pepper: TEST_PEPPER,
-  });
+  const verifier = testVerifier(key, reg.services.config);
   const { logger, text: logged } = capturedLogger();
   const app = await buildApp(reg.services, { logger, verifier });
   await app.ready();

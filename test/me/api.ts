@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { localAccessTokenVerifier } from '../../src/me/access-token.js';
-import { openTestRegistry, TEST_PEPPER, type TestRegistry } from '../helpers/registry.js';
+import { openTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { buildApiApp } from './app.js';
-import { type MintOptions, mintToken, type TestSigningKey, testSigningKey } from './tokens.js';
+import { type MintOptions, mintToken, type TestSigningKey, testSigningKey, testVerifier } from './tokens.js';
 
 export const ISSUER = 'https://idp.example.test';
 
@@ -22,15 +21,7 @@ export async function setup(env: Record<string, string> = {}): Promise<Api> {
   const reg = await openTestRegistry({ env: { OIDC_ISSUER: ISSUER, ...env } });
   const { oidc } = reg.services.config.portal;
   const key = await testSigningKey();
-  const verifier = localAccessTokenVerifier({
-    jwks: key.jwks,
-    issuer: oidc.issuer,
-    audience: oidc.apiAudience,
-    clients: oidc.apiClients,
-    maxTokenMinutes: oidc.apiMaxTokenMinutes,
-    iinClaim: oidc.iinClaim,
-    pepper: TEST_PEPPER,
-  });
+  const verifier = testVerifier(key, reg.services.config);
   const app = await buildApiApp(reg.services, verifier);
   return {
     reg,

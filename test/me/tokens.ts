@@ -1,4 +1,7 @@
 import { type CryptoKey, exportJWK, generateKeyPair, type JSONWebKeySet, type JWTPayload, SignJWT } from 'jose';
+import type { Config } from '../../src/config.js';
+import { type AccessTokenVerifier, localAccessTokenVerifier } from '../../src/me/access-token.js';
+import { TEST_PEPPER } from '../helpers/registry.js';
 
 /** An identity provider's signing key for tests: its private half signs, its public half goes in the JWKS. */
 export interface TestSigningKey {
@@ -43,4 +46,18 @@ export function mintToken(key: TestSigningKey, claims: JWTPayload, options: Mint
   if (options.iat !== null) jwt.setIssuedAt(options.iat ?? now);
   if (options.exp !== null) jwt.setExpirationTime(options.exp ?? now + 300);
   return jwt.sign(key.privateKey);
+}
+
+/** A verifier of the mobile API's tokens as the configuration sets it up, trusting this key instead of a remote key set. */
+export function testVerifier(key: TestSigningKey, config: Readonly<Config>): AccessTokenVerifier {
+  const { oidc } = config.portal;
+  return localAccessTokenVerifier({
+    jwks: key.jwks,
+    issuer: oidc.issuer,
+    audience: oidc.apiAudience,
+    clients: oidc.apiClients,
+    maxTokenMinutes: oidc.apiMaxTokenMinutes,
+    iinClaim: oidc.iinClaim,
+    pepper: TEST_PEPPER,
+  });
 }
