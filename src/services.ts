@@ -33,7 +33,7 @@ export function createServices(deps: { config: Readonly<Config>; store: Store; c
     log,
     idempotency,
     auditors: new AuditorService(store.auditors, clock, config.lenderCacheMs),
-    checks: new CheckService(store.checks, checkWriter, log, clock, secrets.pepper, idempotency),
+    checks: new CheckService(store.checks, checkWriter, log, secrets.pepper, idempotency),
   };
 }
 

@@ -1,4 +1,3 @@
-import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { IdempotencyClaim, IdempotencyRecord } from '../idempotency/idempotency.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
@@ -6,7 +5,6 @@ import { citizenKeyOf } from '../identity/citizen-key.js';
 import { validateIin } from '../identity/iin.js';
 import { newId } from '../ids.js';
 import type { Lender } from '../lenders/lender.js';
-import { logCheck } from '../log/entries.js';
 import type { LogService } from '../log/log.service.js';
 import type { Receipt } from '../log/sequencer.js';
 import type { Channel } from '../registry/policy.js';
@@ -61,7 +59,6 @@ export class CheckService {
     private readonly checks: Pick<CheckRepository, 'findById'>,
     private readonly writer: CheckWriter,
     private readonly log: LogService,
-    private readonly clock: Clock,
     private readonly pepper: Buffer,
     private readonly idempotency: IdempotencyService,
   ) {}
@@ -108,14 +105,8 @@ export class CheckService {
       reference: request.reference,
     };
     if (claim !== undefined) pending.idempotency = claim;
-    try {
-      // Encoding validates every field: a check that could not be logged fails here, alone, not in its batch.
-      const { id, citizenKey, channel, reference } = pending;
-      const probe = { id, lenderId: lender.id, citizenKey, channel, reference, restricted: false, checkedAt: this.clock.now() };
-      logCheck({ ...probe, restrictionId: null, restrictionVersion: null }, lender.type);
-    } catch (e) {
-      throw new AppError('invalid_request', 'The check cannot be recorded as given.', { cause: e });
-    }
+    // No trial encoding here: every field of a version-2 entry is either made by the registry or checked
+    // above (the reference enters only as its hash), and a batch that fails anyway is retried in halves.
     let decided: DecidedCheck;
     try {
       decided = await this.writer.enqueue(pending);

@@ -34,12 +34,16 @@ function digitValue(cp: number): number {
   return zero === undefined ? -1 : cp - zero;
 }
 
+const ASCII = /^\p{ASCII}*$/u;
+const DECIMAL_DIGIT = /\p{Nd}/u;
+
 /** The text with every decimal digit as ASCII and every separator removed. */
 export function digitsSpelling(text: string): string {
+  // ASCII is its own NFKC form, and in it everything but letters and digits is a separator.
+  if (ASCII.test(text)) return text.replace(/[^0-9A-Za-z]/g, '');
   let out = '';
   for (const ch of text.normalize('NFKC').replace(SEPARATORS, '')) {
-    const cp = ch.codePointAt(0) as number;
-    const d = /\p{Nd}/u.test(ch) ? digitValue(cp) : -1;
+    const d = DECIMAL_DIGIT.test(ch) ? digitValue(ch.codePointAt(0) as number) : -1;
     out += d >= 0 ? String(d) : ch;
   }
   return out;
@@ -47,6 +51,8 @@ export function digitsSpelling(text: string): string {
 
 /** Whether any spelling of a valid IIN (format, century, date and check digit) appears in the text. */
 export function containsIin(text: string): boolean {
+  // Most references are short ASCII with few digits: fewer than 12 digits cannot hold an IIN.
+  if (ASCII.test(text) && text.replace(/\D/g, '').length < 12) return false;
   for (const run of digitsSpelling(text).match(/\d{12,}/g) ?? []) {
     for (let i = 0; i + 12 <= run.length; i++) if (validateIin(run.slice(i, i + 12)).ok) return true;
   }

@@ -4,28 +4,25 @@ import { validateBin } from '../identity/bin.js';
 import { validateDisplayName } from '../identity/display-name.js';
 import { newId } from '../ids.js';
 import { LENDER_TYPES, type LenderType } from '../registry/policy.js';
-import { generateApiKey, hashApiKey, hasKeyShape, keyPrefixOf } from './api-key.js';
+import { generateApiKey, hashApiKey, keyPrefixOf } from './api-key.js';
+import { KeyCache } from './key-cache.js';
 import type { Lender } from './lender.js';
 import type { LenderRepository } from './lender.repository.js';
-import { LruCache } from './lru.js';
-
-interface CacheEntry {
-  lender: Lender;
-  expiresAt: number;
-}
 
 const MAX_CACHE_ENTRIES = 10_000;
 const MAX_OVERLAP_MS = 30 * 24 * 3_600_000;
 
 export class LenderService {
-  private readonly cache = new LruCache<string, CacheEntry>(MAX_CACHE_ENTRIES);
+  private readonly cache: KeyCache<Lender>;
 
   constructor(
     private readonly repo: LenderRepository,
     private readonly clock: Clock,
     /** How long a key lookup is trusted; a revocation or rotation elsewhere bites within this time. */
-    private readonly cacheMs: number,
-  ) {}
+    cacheMs: number,
+  ) {
+    this.cache = new KeyCache('tyk_', MAX_CACHE_ENTRIES, cacheMs);
+  }
 
   async register(input: { name: string; bin: string; type: string }): Promise<{ lender: Lender; apiKey: string }> {
     const name = validateDisplayName(input.name, 'lender name');
@@ -93,20 +90,8 @@ export class LenderService {
     return { lender: await this.get(id), apiKey, oldKeyValidUntil };
   }
 
-  /** The active lender holding this key, or null. Served from memory for at most cacheMs. */
-  async authenticate(apiKey: string): Promise<Lender | null> {
-    if (!hasKeyShape(apiKey, 'tyk_')) return null;
-    // Keyed by the key's hash, never the key: the cache must not hold what callers sent.
-    const hash = hashApiKey(apiKey);
-    const id = hash.toString('base64');
-    const now = Date.now();
-    const hit = this.cache.get(id);
-    if (hit !== undefined && hit.expiresAt > now) return hit.lender;
-    const found = await this.repo.findByKeyHash(hash, this.clock.now());
-    const lender = found !== null && found.status === 'active' ? found : null;
-    // Unknown keys are not remembered, so that guessing cannot grow the cache or push real lenders out.
-    if (this.cacheMs > 0 && lender !== null) this.cache.set(id, { lender, expiresAt: now + this.cacheMs });
-    else this.cache.delete(id);
-    return lender;
+  /** The active lender holding this key (its current one, or its previous one within the overlap), or null. */
+  authenticate(apiKey: string): Promise<Lender | null> {
+    return this.cache.lookup(apiKey, (hash) => this.repo.findByKeyHash(hash, this.clock.now()));
   }
 }
