@@ -94,10 +94,9 @@ function citizenKeys(n: number): Buffer[] {
   return keys;
 }
 
-function build(): number {
+async function build(): Promise<number> {
   const started = performance.now();
-  const store = openSqliteStore(dbPath);
-  store.attachLog({ origin: ORIGIN, key });
+  const store = openSqliteStore(dbPath, { origin: ORIGIN, key });
   const seeder = store.seeder();
   const citizens = citizenKeys(CITIZENS);
   const random = prng(0x10c);
@@ -133,7 +132,7 @@ function build(): number {
   let lastReport = 0;
   for (let from = 0; from < ENTRIES; from += TX) {
     const to = Math.min(from + TX, ENTRIES);
-    seeder.checkBatches(batches(from, to));
+    await seeder.checkBatches(batches(from, to));
     const now = performance.now();
     if (now - lastReport > 2000 || to === ENTRIES) {
       lastReport = now;
@@ -142,8 +141,8 @@ function build(): number {
     }
   }
   // Fold the WAL into the main file, so the audit reads a compact database.
-  seeder.compact();
-  void store.close();
+  await seeder.compact();
+  await store.close();
   return (performance.now() - started) / 1000;
 }
 
@@ -165,7 +164,7 @@ function verify(): Promise<{ seconds: number; report: Record<string, unknown> }>
   });
 }
 
-const buildSeconds = build();
+const buildSeconds = await build();
 const size = fs.statSync(dbPath).size;
 process.stdout.write(
   `Built a log of ${ENTRIES} check entries (a checkpoint signed every ${BATCH} entries) ` +

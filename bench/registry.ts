@@ -10,7 +10,7 @@ import { makeIin, type Sex } from '../src/identity/iin.js';
 import type { Channel, LenderType } from '../src/registry/policy.js';
 import { pepperFingerprint } from '../src/secrets.js';
 import { createServices } from '../src/services.js';
-import type { SeedBan } from '../src/store/sqlite/sqlite-seed.js';
+import type { SeedBan } from '../src/store/seeder.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 /** Synthetic citizens only: every IIN here is generated, valid in form, and belongs to no one. */
@@ -156,7 +156,7 @@ export async function seedRegistry(file: string, bans: number, sampleSize: numbe
       bar.stop();
     }
     // Fold the WAL into the main file so the server starts from a compact database, not a huge log.
-    seeder.compact();
+    await seeder.compact();
 
     // The next IINs in the sequence were never banned.
     const unbanned: string[] = [];

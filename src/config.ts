@@ -4,7 +4,7 @@ import { type LiftDelay, loanPolicy, type Policies, parseLiftDelay } from './reg
 import { MIN_SECRET_BYTES, readSecret } from './secret-strength.js';
 
 /** The one place that reads the environment. Validated once, then frozen. */
-export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; poolSize: number };
 
 export interface Config {
   production: boolean;
@@ -23,8 +23,15 @@ export interface Config {
   };
   rateLimitPerMinute: number;
   logLevel: string;
-  /** The pepper from configuration; when absent outside production it lives in a file beside the database. */
+  /** The pepper from configuration; when absent outside production it lives in the secrets file. */
   pepper: Buffer | null;
+  /**
+   * Outside production, where secrets not configured are kept (created on first start, owner-only): beside a SQLite
+   * file, or data/tyiym.secrets.json for PostgreSQL; nodes sharing a database must share this file.
+   */
+  secretsFile: string;
+  /** Redis, for what several nodes must count together (a lender's rate limit); null: the store counts. */
+  redisUrl: string | null;
   /** Signs session cookies; like the pepper, from configuration or the secrets file. */
   sessionSecret: Buffer | null;
   /** The transparency log: its origin line (also its key's name) and, in production, its Ed25519 key. */
@@ -87,9 +94,22 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, not "${raw}"`);
 }
 
-export function parseDatabaseUrl(raw: string | undefined, cwd = process.cwd()): DatabaseConfig {
+function parseRedisUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  if (!/^rediss?:\/\/[^/]/i.test(raw)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  return raw;
+}
+
+export function parseDatabaseUrl(raw: string | undefined, cwd = process.cwd(), poolSize = 10): DatabaseConfig {
   if (raw === undefined || raw.trim() === '') return { kind: 'sqlite', path: path.resolve(cwd, 'data/tyiym.db') };
-  if (/^postgres(ql)?:\/\//i.test(raw)) return { kind: 'postgres', url: raw };
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url: raw, poolSize };
+  }
   if (raw.startsWith('sqlite:')) {
     const p = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (p === '') throw new ConfigError('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/tyiym.db');
@@ -231,10 +251,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
   // Kept exactly as given: a token's iss must match the provider's issuer, trailing slash and all.
   const issuer = env.OIDC_ISSUER && env.OIDC_ISSUER !== '' ? env.OIDC_ISSUER : devIdp ? `${publicUrl}/dev-idp` : '';
   checkIssuer(issuer, production, warnings);
+  const database = parseDatabaseUrl(env.DATABASE_URL, cwd, int(env, 'DATABASE_POOL_SIZE', 10, 1, 200));
   const config: Config = {
     production,
     warnings,
-    database: parseDatabaseUrl(env.DATABASE_URL, cwd),
+    database,
+    secretsFile:
+      env.TYIYM_SECRETS_FILE && env.TYIYM_SECRETS_FILE !== ''
+        ? path.resolve(cwd, env.TYIYM_SECRETS_FILE)
+        : database.kind === 'sqlite'
+          ? path.join(path.dirname(database.path), 'tyiym.secrets.json')
+          : path.resolve(cwd, 'data/tyiym.secrets.json'),
+    redisUrl: parseRedisUrl(env.REDIS_URL),
     http: { host, port, bodyLimit: 16 * 1024, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
     logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',

@@ -16,16 +16,11 @@ function warnOnce(config: Readonly<Config>): void {
 /** Opens the store and secrets named by the config and wires the services; shared by the server and the CLI. */
 export async function openRuntime(config: Readonly<Config>, clock: Clock = systemClock): Promise<Services> {
   warnOnce(config);
-  // The store first: an unsupported DATABASE_URL is the error to report, before any about secrets.
-  const store = openStore(config.database);
-  let secrets: ReturnType<typeof loadSecrets>;
-  try {
-    secrets = loadSecrets(config);
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
-  if (secrets.logKey !== null) store.attachLog({ origin: config.log.origin, key: secrets.logKey });
+  const secrets = loadSecrets(config);
+  const store = await openStore(
+    config.database,
+    secrets.logKey === null ? null : { origin: config.log.origin, key: secrets.logKey },
+  );
   try {
     await store.bindPepper(pepperFingerprint(secrets.pepper));
   } catch (e) {

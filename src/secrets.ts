@@ -25,10 +25,6 @@ interface SecretsFile {
   logKeySeed?: string;
 }
 
-export function secretsPathFor(databasePath: string): string {
-  return path.join(path.dirname(databasePath), 'tyiym.secrets.json');
-}
-
 const hex32 = () => randomBytes(32).toString('hex');
 
 function writeAtomically(file: string, content: SecretsFile, exclusive: boolean): void {
@@ -54,9 +50,8 @@ function newDevIdpJwk(): Record<string, unknown> {
 }
 
 /**
- * The secrets: from configuration when given (always in production); otherwise, for the
- * embedded default, from a file beside the database that is created on first start,
- * readable by its owner only. Secrets added by a later version are added to an older file.
+ * The secrets: from configuration when given (always in production); otherwise from the secrets file
+ * (config.secretsFile), created on first start, readable by its owner only. Secrets added by a later version are added to an older file.
  */
 export function loadSecrets(config: Config): Secrets {
   if (config.production) {
@@ -65,10 +60,7 @@ export function loadSecrets(config: Config): Secrets {
     const logKey = config.log.key === null ? null : configuredLogKey(config.log.origin, config.log.key);
     return { pepper: config.pepper, sessionSecret: config.sessionSecret ?? randomBytes(32), devIdp: null, logKey };
   }
-  if (config.database.kind !== 'sqlite') {
-    throw new ConfigError('TYIYM_PEPPER and TYIYM_SESSION_SECRET must be set when the database is not an embedded SQLite file');
-  }
-  const file = secretsPathFor(config.database.path);
+  const file = config.secretsFile;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   if (!fs.existsSync(file)) writeAtomically(file, { pepper: hex32() }, true);
   const mode = fs.statSync(file).mode & 0o777;

@@ -9,13 +9,23 @@ export interface LogSigner {
   key: LogKey;
 }
 
-/** The log's storage as seen from inside one write transaction; synchronous, like that transaction. */
+/** The log's storage as seen from inside one synchronous write transaction (the embedded engine's). */
 export interface LogTx {
   readState(): TreeState;
   writeState(state: TreeState, checkpoint: string): void;
   putEntries(firstIndex: number, entries: readonly Buffer[]): void;
   putNodes(nodes: readonly StoredNode[]): void;
   saveCheckpoint(size: number, note: string, at: Date): void;
+}
+
+/** What one batch adds to the log, computed from the tree's state read under the lock, for an engine to write. */
+export interface LogAppend {
+  firstIndex: number;
+  entries: readonly Buffer[];
+  nodes: StoredNode[];
+  state: TreeState;
+  checkpoint: string;
+  receipts: Receipt[];
 }
 
 /** What a logged event gets back: its index, its canonical bytes, and a receipt (C2SP tlog-proof). */
@@ -26,23 +36,31 @@ export interface Receipt {
 }
 
 /**
- * Integrates a batch of encoded entries (encodeEntry) into the tree and signs one checkpoint for the batch, inside
- * the transaction that records the events themselves, so the log and the registry never
- * disagree. The state row is read and written under the transaction's write lock, so two
- * writers can never sign checkpoints of diverging trees.
+ * Integrates a batch of encoded entries into a synchronous transaction (see planAppend): the state row is read and
+ * written under the transaction's write lock, so two writers can never sign checkpoints of diverging trees.
  */
 export function integrate(tx: LogTx, bytes: readonly Buffer[], signer: LogSigner, at: Date): Receipt[] {
   if (bytes.length === 0) return [];
-  const state = tx.readState();
+  const append = planAppend(tx.readState(), bytes, signer);
+  tx.putEntries(append.firstIndex, bytes);
+  tx.putNodes(append.nodes);
+  tx.writeState(append.state, append.checkpoint);
+  tx.saveCheckpoint(append.state.size, append.checkpoint, at);
+  return append.receipts;
+}
+
+/**
+ * The one place where a batch of encoded entries (encodeEntry) becomes part of the tree: the new nodes, the new
+ * state, one signed checkpoint for the batch and each entry's receipt (C2SP tlog-proof). Pure: the engine reads
+ * `state` under the tree-state lock, inside the transaction that records the events themselves, and writes what
+ * this returns in that same transaction, so the log and the registry never disagree.
+ */
+export function planAppend(state: TreeState, bytes: readonly Buffer[], signer: LogSigner): LogAppend {
   const { newState, newNodeHashes } = appendLeaves(
     state,
     bytes.map((b) => leafHash(b)),
   );
   const checkpoint = signCheckpoint({ origin: signer.origin, size: newState.size, root: stateRoot(newState) }, signer.key);
-  tx.putEntries(state.size, bytes);
-  tx.putNodes(newNodeHashes);
-  tx.writeState(newState, checkpoint);
-  tx.saveCheckpoint(newState.size, checkpoint, at);
 
   // Every hash an inclusion proof of a new entry needs lies on the old right edge or was made
   // in this batch, so receipts are built from memory without reading the store.
@@ -62,10 +80,11 @@ export function integrate(tx: LogTx, bytes: readonly Buffer[], signer: LogSigner
     if (h === undefined) throw new Error(`log node ${level}/${index} is not in this batch`);
     return h;
   };
-  return bytes.map((entry, k) => {
+  const receipts = bytes.map((entry, k) => {
     const logIndex = state.size + k;
     // The same text formatProof writes, without re-parsing what was just built (this runs for every check).
     const hashes = inclusionProof(logIndex, newState.size, read).map((h) => `${h.toString('base64')}\n`);
     return { logIndex, entry, receipt: `${TLOG_PROOF_HEADER}\nindex ${logIndex}\n${hashes.join('')}\n${checkpoint}` };
   });
+  return { firstIndex: state.size, entries: bytes, nodes: newNodeHashes, state: newState, checkpoint, receipts };
 }

@@ -2,7 +2,7 @@ import type { IdempotencyClaim } from '../idempotency/idempotency.js';
 import type { CitizenKey } from '../identity/citizen-key.js';
 import type { RestrictionKind } from './policy.js';
 import type { CitizenFacts, Exemption, Mutation, Restriction, RestrictionEvent } from './restriction.js';
-import type { BanTerms, Interval } from './restriction.rules.js';
+import type { BanTerms } from './restriction.rules.js';
 
 /** The terms of a citizen's latest ban that a check needs, with the version that decided it. */
 export type CurrentBan = BanTerms & { id: string; version: number };
@@ -31,8 +31,4 @@ export interface RestrictionRepository {
   latest(citizenKey: CitizenKey, kind: RestrictionKind): Promise<Restriction | null>;
   exemptions(restrictionId: string): Promise<Exemption[]>;
   history(citizenKey: CitizenKey): Promise<RestrictionEvent[]>;
-  /** One indexed read of the citizen's latest ban of this kind. */
-  currentBan(citizenKey: CitizenKey, kind: RestrictionKind): Promise<CurrentBan | null>;
-  /** This lender's exemptions from that ban that have not ended by `at`. */
-  lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]>;
 }

@@ -1,14 +1,14 @@
 import type { DatabaseConfig } from '../config.js';
-import { ConfigError } from '../config.js';
+import type { LogSigner } from '../log/sequencer.js';
+import { openPostgresStore } from './postgres/pg-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
-export function openStore(database: DatabaseConfig): Store {
-  if (database.kind === 'postgres') {
-    throw new ConfigError(
-      'DATABASE_URL points at PostgreSQL, whose store is not available in this version yet. ' +
-        'Use a SQLite file instead: leave DATABASE_URL unset, or set it to a path or sqlite:PATH.',
-    );
-  }
-  return openSqliteStore(database.path);
+/**
+ * Opens the store DATABASE_URL names, migrated to this version. `signer` signs the log's checkpoints; without
+ * one the store can be read and managed, but nothing can be logged.
+ */
+export async function openStore(database: DatabaseConfig, signer: LogSigner | null): Promise<Store> {
+  if (database.kind === 'postgres') return openPostgresStore(database.url, signer, database.poolSize);
+  return openSqliteStore(database.path, signer);
 }

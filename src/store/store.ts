@@ -3,9 +3,9 @@ import type { CheckRepository } from '../checks/check.repository.js';
 import type { IdempotencyRepository } from '../idempotency/idempotency.js';
 import type { LenderRepository } from '../lenders/lender.repository.js';
 import type { LogRepository } from '../log/log.repository.js';
-import type { LogSigner } from '../log/sequencer.js';
 import type { LookupRepository } from '../registry/lookup.js';
 import type { RestrictionRepository } from '../registry/restriction.repository.js';
+import type { Seeder } from './seeder.js';
 
 /**
  * What every engine offers: each domain's repository, as that domain defines it, and the store's own
@@ -21,8 +21,8 @@ export interface Store {
   readonly auditors: AuditorRepository;
   /** Operators' readings of citizens' records; never in the public log. */
   readonly lookups: LookupRepository;
-  /** Gives the store the key its log's checkpoints are signed with; no write can happen before. */
-  attachLog(signer: LogSigner): void;
+  /** Bulk loading, for the benchmarks. */
+  seeder(): Seeder;
   /** Ties the store to one pepper: refuses a pepper other than the one its records were keyed with. */
   bindPepper(fingerprint: string): Promise<void>;
   isEmpty(): Promise<boolean>;

@@ -6,7 +6,8 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { logKeyFromSeed } from '../../src/log/note.js';
 import type { Policies } from '../../src/registry/policy.js';
 import { createServices, type Services } from '../../src/services.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open.js';
+import { testDatabase } from './engine.js';
 
 export const TEST_PEPPER = Buffer.alloc(32, 7);
 
@@ -23,7 +24,10 @@ export interface TestRegistry {
   services: Services;
   clock: ManualClock;
   dir: string;
+  /** The SQLite file (on PostgreSQL, a path where no file is). */
   dbPath: string;
+  /** What DATABASE_URL says for this registry, for a second process on the same store. */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -32,13 +36,13 @@ export async function openTestRegistry(
   options: { now?: string; env?: Record<string, string>; policies?: Partial<Policies> } = {},
 ): Promise<TestRegistry> {
   const dir = tempDir();
-  const dbPath = path.join(dir, 'tyiym.db');
-  const base = loadConfig({ DATABASE_URL: dbPath, LOG_LEVEL: 'silent', ...options.env });
+  const database = await testDatabase(dir);
+  const dbPath = database.file ?? path.join(dir, 'tyiym.db');
+  const base = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...options.env });
   const config: Config = { ...base, policies: { ...base.policies, ...options.policies } };
   const clock = new ManualClock(options.now ?? '2026-03-10T06:00:00Z');
-  const store = openSqliteStore(dbPath);
   const logKey = testLogKey(config.log.origin);
-  store.attachLog({ origin: config.log.origin, key: logKey });
+  const store = await openStore(config.database, { origin: config.log.origin, key: logKey });
   const services = createServices({
     config,
     store,
@@ -50,9 +54,11 @@ export async function openTestRegistry(
     clock,
     dir,
     dbPath,
+    databaseUrl: database.url,
     close: async () => {
       await services.checkWriter.drain();
       await store.close();
+      await database.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

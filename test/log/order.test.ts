@@ -16,9 +16,8 @@ const op = { kind: 'operator' as const, name: 'Aizhan Serikova' };
 
 /** A second process on the same file, as the CLI is: its own connection, and its own clock. */
 function secondProcess(reg: TestRegistry, clock: ManualClock): { services: Services; close: () => Promise<void> } {
-  const store = openSqliteStore(reg.dbPath);
   const { config, secrets } = reg.services;
-  store.attachLog({ origin: config.log.origin, key: testLogKey(config.log.origin) });
+  const store = openSqliteStore(reg.dbPath, { origin: config.log.origin, key: testLogKey(config.log.origin) });
   const services = createServices({ config, store, clock, secrets });
   return { services, close: () => store.close() };
 }

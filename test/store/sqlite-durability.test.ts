@@ -12,8 +12,7 @@ describe('SQLite durability', () => {
 
   it('resolves a write only after the WAL file itself has been fsynced', async () => {
     const file = path.join(dir, 'durable.db');
-    const store = openSqliteStore(file);
-    store.attachLog({ origin: 'tyiym.kz/log', key: testLogKey() });
+    const store = openSqliteStore(file, { origin: 'tyiym.kz/log', key: testLogKey() });
     const events: string[] = [];
     const syncedInodes: number[] = [];
     const realFsync = fs.fsync;

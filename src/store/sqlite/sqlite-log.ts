@@ -6,7 +6,6 @@ import type { Row } from './rows.js';
 
 /** The transparency log's tables: written inside the registry's transactions, read for proofs and tiles. */
 export class SqliteLog implements LogRepository, LogTx {
-  signer: LogSigner | null = null;
   private readonly stateStmt: Database.Statement;
   private readonly writeStateStmt: Database.Statement;
   private readonly entryStmt: Database.Statement;
@@ -16,7 +15,10 @@ export class SqliteLog implements LogRepository, LogTx {
   private readonly lastAtStmt: Database.Statement;
   private readonly writeLastAtStmt: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly signer: LogSigner | null,
+  ) {
     this.stateStmt = db.prepare('SELECT size, right_edge, checkpoint FROM log_state WHERE id = 1');
     this.writeStateStmt = db.prepare('UPDATE log_state SET size = ?, right_edge = ?, checkpoint = ? WHERE id = 1');
     this.entryStmt = db.prepare('INSERT INTO log_entries (idx, data) VALUES (?, ?)');

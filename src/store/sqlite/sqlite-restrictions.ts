@@ -41,7 +41,6 @@ function toBan(r: unknown[]): CurrentBan {
 export class SqliteRestrictions implements RestrictionRepository {
   private readonly bansStmts = new Map<number, Database.Statement>();
   private readonly latestStmt: Database.Statement;
-  private readonly banStmt: Database.Statement;
   private readonly exemptionStmt: Database.Statement;
 
   constructor(
@@ -50,12 +49,6 @@ export class SqliteRestrictions implements RestrictionRepository {
     private readonly log: SqliteLog,
   ) {
     this.latestStmt = db.prepare('SELECT * FROM restrictions WHERE citizen_key = ? AND kind = ? ORDER BY seq DESC LIMIT 1');
-    this.banStmt = db
-      .prepare(
-        `SELECT id, version, lender_types, channels, starts_at, ends_at, lift_effective_at
-           FROM restrictions WHERE citizen_key = ? AND kind = ? ORDER BY seq DESC LIMIT 1`,
-      )
-      .raw();
     this.exemptionStmt = db.prepare(
       'SELECT starts_at, ends_at FROM exemptions WHERE restriction_id = ? AND lender_id = ? AND ends_at > ?',
     );
@@ -199,12 +192,6 @@ export class SqliteRestrictions implements RestrictionRepository {
     }));
   }
 
-  async currentBan(citizenKey: CitizenKey, kind: RestrictionKind): Promise<CurrentBan | null> {
-    // raw(): positional rows, cheaper than building an object per row on the hottest read.
-    const r = this.banStmt.get(citizenKey, kind) as unknown[] | undefined;
-    return r === undefined ? null : toBan(r);
-  }
-
   /**
    * The latest ban of `kind` of each citizen, keyed by the citizen key in hex; one query per chunk of
    * keys, under SQLite's limit on parameters. Inside the checks' write transaction.
@@ -232,10 +219,6 @@ export class SqliteRestrictions implements RestrictionRepository {
       this.bansStmts.set(n, stmt);
     }
     return stmt;
-  }
-
-  async lenderExemptions(restrictionId: string, lenderId: string, at: Date): Promise<Interval[]> {
-    return this.openExemptions(restrictionId, lenderId, at);
   }
 
   /** This lender's exemptions from that ban that have not ended by `at`; synchronous, for a write transaction. */

@@ -1,29 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { LoggedCheck } from '../../checks/check.repository.js';
-import type { CitizenKey } from '../../identity/citizen-key.js';
-import type { Sex } from '../../identity/iin.js';
-import type { Actor, Scope } from '../../registry/restriction.js';
+import type { SeedBan, Seeder } from '../seeder.js';
 import { ms } from './rows.js';
 import type { SqliteChecks } from './sqlite-checks.js';
-
-/** A loan ban as the benchmarks seed it: version 1, with its one `placed` event, kept out of the log. */
-export interface SeedBan {
-  id: string;
-  eventId: string;
-  citizenKey: CitizenKey;
-  birthYear: number;
-  sex: Sex;
-  scope: Scope;
-  startsAt: Date;
-  endsAt: Date | null;
-  actor: Actor;
-}
 
 /**
  * Bulk loading for the benchmarks: millions of rows written straight into the tables, far faster than
  * the services would. SQLite only; another engine brings its own.
  */
-export class SqliteSeeder {
+export class SqliteSeeder implements Seeder {
   constructor(
     private readonly db: Database.Database,
     private readonly checks: SqliteChecks,
@@ -69,7 +54,7 @@ export class SqliteSeeder {
   }
 
   /** Group-commit batches of checks with their log entries, each written as the server writes one, all in one transaction. */
-  checkBatches(batches: Iterable<readonly LoggedCheck[]>): void {
+  async checkBatches(batches: Iterable<readonly LoggedCheck[]>): Promise<void> {
     this.db
       .transaction(() => {
         for (const batch of batches) this.checks.writeBatch(batch);
@@ -78,7 +63,7 @@ export class SqliteSeeder {
   }
 
   /** Folds the WAL into the main file, so whatever opens the seeded file next starts from a compact database. */
-  compact(): void {
+  async compact(): Promise<void> {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 }

@@ -17,7 +17,7 @@ import { SqliteSeeder } from './sqlite-seed.js';
 import { WalSync } from './wal-sync.js';
 
 /** Opens (creating if needed) a SQLite registry in WAL mode; see WalSync for how commits are made durable. */
-export function openSqliteStore(file: string): SqliteStore {
+export function openSqliteStore(file: string, signer: LogSigner | null = null): SqliteStore {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   // Owner-only from birth; SQLite gives the -wal and -shm files the database file's permissions.
   fs.closeSync(fs.openSync(file, 'a', 0o600));
@@ -31,7 +31,7 @@ export function openSqliteStore(file: string): SqliteStore {
   db.pragma('cache_size = -65536');
   db.pragma('wal_autocheckpoint = 10000');
   migrate(db);
-  return new SqliteStore(db, new WalSync(`${file}-wal`));
+  return new SqliteStore(db, new WalSync(`${file}-wal`), signer);
 }
 
 function migrate(db: Database.Database): void {
@@ -59,13 +59,14 @@ export class SqliteStore implements Store {
   constructor(
     readonly db: Database.Database,
     private readonly wal: WalSync,
+    signer: LogSigner | null = null,
   ) {
     const durable = async <T>(write: () => T): Promise<T> => {
       const result = write();
       await wal.sync();
       return result;
     };
-    this.log = new SqliteLog(db);
+    this.log = new SqliteLog(db, signer);
     this.lenders = new SqliteLenders(db, durable);
     this.restrictions = new SqliteRestrictions(db, durable, this.log);
     this.checks = new SqliteChecks(db, durable, this.log, this.restrictions);
@@ -73,10 +74,6 @@ export class SqliteStore implements Store {
     this.auditors = new SqliteAuditors(db, durable);
     this.lookups = new SqliteLookups(db, durable);
     this.durable = durable;
-  }
-
-  attachLog(signer: LogSigner): void {
-    this.log.signer = signer;
   }
 
   private readonly durable: Durable;
