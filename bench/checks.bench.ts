@@ -8,14 +8,20 @@
  *   BENCH_TOOL            wrk or autocannon (default: wrk when on PATH, else autocannon)
  *   BENCH_PROFILE_DIR     when set, the checks server runs with --cpu-prof and writes its profile there
  *
- * The last line of output is `RESULT checks_per_s=<n> bare_per_s=<n> ratio=<x> p99_ms=<y>`.
+ *   BENCH_PG_ADMIN_URL    with --store postgres: where to create (and afterwards drop) the benchmark's own
+ *                         database (default postgres://postgres@127.0.0.1:5432/postgres)
+ *
+ * `npm run bench -- --store postgres` runs the registry on PostgreSQL instead of the embedded SQLite file.
+ * The last line of output is `RESULT store=<engine> checks_per_s=<n> bare_per_s=<n> ratio=<x> p99_ms=<y>`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { openStore } from '../src/store/open.js';
 import { envInt, ROOT, usage } from './env.js';
 import type { LoadOptions, LoadResult } from './load-result.js';
 import { prng, seedRegistry } from './registry.js';
@@ -27,7 +33,41 @@ const MAX_ERROR_RATE = 0.001;
 const BANS = envInt('BENCH_BANS', 1_000_000, 1);
 const SECONDS = envInt('BENCH_SECONDS', 10, 1);
 const WARMUP_SECONDS = envInt('BENCH_WARMUP_SECONDS', 2, 0);
+const STORE = storeArgument();
+const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : null;
+
+function storeArgument(): 'sqlite' | 'postgres' {
+  const args = process.argv.slice(2);
+  const i = args.indexOf('--store');
+  if (i === -1) return 'sqlite';
+  const value = args[i + 1];
+  if (value !== 'sqlite' && value !== 'postgres') usage('--store must be sqlite or postgres');
+  return value;
+}
+
+/** The benchmark's own PostgreSQL database, made fresh for the run and dropped after it. */
+async function withPgDatabase<T>(body: (url: string) => Promise<T>): Promise<T> {
+  const name = `tyiym_bench_${process.pid}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`DROP DATABASE IF EXISTS ${name}`);
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  try {
+    return await body(url.toString());
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
 
 // ---- child processes and cleanup ----------------------------------------------------------
 
@@ -222,11 +262,15 @@ function errorRate(r: LoadResult): number {
 // ---- the run ------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const dbFile = path.join(tmp, 'registry.db');
+  if (STORE === 'postgres') await withPgDatabase(run);
+  else await run(path.join(tmp, 'registry.db'));
+}
+
+async function run(databaseUrl: string): Promise<void> {
   const requestsFile = path.join(tmp, 'requests.tsv');
   const sampleSize = Math.min(BANS, POOL_SIZE / 2);
 
-  const seed = await seedRegistry(dbFile, BANS, sampleSize);
+  const seed = await seedRegistry(databaseUrl, BANS, sampleSize);
   writeRequests(requestsFile, seed);
 
   // The registry under test, exactly as deployed: the CLI's serve command on the seeded file.
@@ -238,7 +282,8 @@ async function main(): Promise<void> {
     [...serverArgs, 'bin/tyiym.js', 'serve', '--port', `${checksPort}`],
     {
       ...process.env,
-      DATABASE_URL: dbFile,
+      DATABASE_URL: databaseUrl,
+      TYIYM_SECRETS_FILE: path.join(tmp, 'tyiym.secrets.json'),
       TYIYM_PEPPER: seed.pepper.toString('hex'),
       RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
@@ -254,7 +299,7 @@ async function main(): Promise<void> {
   await stop(server);
 
   // Every acknowledged check must be on disk: the two preflight checks, the warm-up's and the run's.
-  const store = openSqliteStore(dbFile);
+  const store = await openStore(loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }).database, null);
   const recorded = await store.checks.count();
   await store.close();
   const acknowledged = 2 + warmupOk + checks.ok;
@@ -272,7 +317,7 @@ async function main(): Promise<void> {
   const barePerSecond = perSecond(bare);
   const lines = [
     '',
-    `Tyiym checks benchmark: ${TOOL}, ${CONNECTIONS} connections, ${SECONDS} s per run, ${os.availableParallelism()} CPUs`,
+    `Tyiym checks benchmark: store ${STORE}, ${TOOL}, ${CONNECTIONS} connections, ${SECONDS} s per run, ${os.availableParallelism()} CPUs`,
     `  seed    ${int(BANS)} bans in ${seed.seconds.toFixed(1)} s (${int(BANS / seed.seconds)} bans/s)`,
     describe('checks', checks),
     `          ${int(recorded)} checks recorded for ${int(acknowledged)} acknowledged`,
@@ -293,7 +338,7 @@ async function main(): Promise<void> {
 
   const ratio = checksPerSecond / barePerSecond;
   process.stdout.write(
-    `RESULT checks_per_s=${Math.round(checksPerSecond)} bare_per_s=${Math.round(barePerSecond)} ratio=${ratio.toFixed(3)} p99_ms=${(checks.p99 ?? Number.NaN).toFixed(2)}\n`,
+    `RESULT store=${STORE} checks_per_s=${Math.round(checksPerSecond)} bare_per_s=${Math.round(barePerSecond)} ratio=${ratio.toFixed(3)} p99_ms=${(checks.p99 ?? Number.NaN).toFixed(2)}\n`,
   );
 }
 

@@ -10,8 +10,8 @@ import { makeIin, type Sex } from '../src/identity/iin.js';
 import type { Channel, LenderType } from '../src/registry/policy.js';
 import { pepperFingerprint } from '../src/secrets.js';
 import { createServices } from '../src/services.js';
+import { openStore } from '../src/store/open.js';
 import type { SeedBan } from '../src/store/seeder.js';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 /** Synthetic citizens only: every IIN here is generated, valid in form, and belongs to no one. */
 export interface SeededRegistry {
@@ -68,16 +68,16 @@ function almatyMidnightIn(days: number, now: number): number {
 }
 
 /**
- * Creates a registry at `file` through the project's own migrations, registers a bank and
+ * Creates a registry at `databaseUrl` (a SQLite file or a PostgreSQL database) through the project's own migrations, registers a bank and
  * an MFO, and bulk-inserts `bans` bans (one `placed` event each) in one transaction.
  */
-export async function seedRegistry(file: string, bans: number, sampleSize: number): Promise<SeededRegistry> {
+export async function seedRegistry(databaseUrl: string, bans: number, sampleSize: number): Promise<SeededRegistry> {
   const started = performance.now();
   const pepper = randomBytes(32);
-  const store = openSqliteStore(file);
+  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+  const store = await openStore(config.database, null);
   try {
     await store.bindPepper(pepperFingerprint(pepper));
-    const config = loadConfig({ DATABASE_URL: file, LOG_LEVEL: 'silent' });
     const services = createServices({
       config,
       store,
@@ -155,7 +155,7 @@ export async function seedRegistry(file: string, bans: number, sampleSize: numbe
     } finally {
       bar.stop();
     }
-    // Fold the WAL into the main file so the server starts from a compact database, not a huge log.
+    // A compact store with fresh statistics, so the server starts as it would in service.
     await seeder.compact();
 
     // The next IINs in the sequence were never banned.

@@ -1,4 +1,3 @@
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -20,6 +19,7 @@ import { type AccessTokenVerifier, remoteAccessTokenVerifier } from './me/access
 import { meRoutes } from './me/me.routes.js';
 import { registerPortal } from './portal/portal.plugin.js';
 import type { SessionStore } from './portal/session-store.js';
+import { registerRateLimit } from './ratelimit/rate-limit.plugin.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -27,7 +27,7 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** How the mobile API checks citizens' access tokens; by default against the configured issuer's keys. */
   verifier?: AccessTokenVerifier;
-  /** Where the portal keeps signed-in sessions; by default in memory, bounded. */
+  /** Where the portal keeps signed-in sessions; by default in the registry's store, shared by every node. */
   sessionStore?: SessionStore;
 }
 
@@ -87,7 +87,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  if (config.rateLimitPerMinute > 0) await app.register(fastifyRateLimit, { global: false });
+  if (config.rateLimitPerMinute > 0)
+    await registerRateLimit(app, {
+      redisUrl: config.redisUrl,
+      redisKeyPrefix: config.redisKeyPrefix,
+      rateLimits: services.store.rateLimits,
+      clock: services.clock,
+    });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { store: services.store });
@@ -113,7 +119,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   if (config.portal.devIdp) {
     if (services.secrets.devIdp === null)
       throw new ConfigError('The development identity provider needs its keys from the secrets file');
-    const provider = createDevProvider(config, services.secrets.devIdp);
+    const provider = createDevProvider(config, services.secrets.devIdp, services.store.devIdp);
     const citizens = demoCitizenPlans().map((c) => ({ label: c.label, iin: c.iin }));
     await registerDevIdp(app, provider, citizens);
   }

@@ -32,6 +32,8 @@ export interface Config {
   secretsFile: string;
   /** Redis, for what several nodes must count together (a lender's rate limit); null: the store counts. */
   redisUrl: string | null;
+  /** Put before every key this service writes to Redis, so that several registries (staging, production) may share one. */
+  redisKeyPrefix: string;
   /** Signs session cookies; like the pepper, from configuration or the secrets file. */
   sessionSecret: Buffer | null;
   /** The transparency log: its origin line (also its key's name) and, in production, its Ed25519 key. */
@@ -92,6 +94,13 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, not "${raw}"`);
+}
+
+function parseRedisKeyPrefix(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'tyiym:';
+  if (!/^[\x21-\x7e]{1,64}$/.test(raw))
+    throw new ConfigError('REDIS_KEY_PREFIX must be 1 to 64 printable ASCII characters, no spaces');
+  return raw;
 }
 
 function parseRedisUrl(raw: string | undefined): string | null {
@@ -263,6 +272,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
           ? path.join(path.dirname(database.path), 'tyiym.secrets.json')
           : path.resolve(cwd, 'data/tyiym.secrets.json'),
     redisUrl: parseRedisUrl(env.REDIS_URL),
+    redisKeyPrefix: parseRedisKeyPrefix(env.REDIS_KEY_PREFIX),
     http: { host, port, bodyLimit: 16 * 1024, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
     logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',

@@ -2,11 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { assertServable, type Config } from './config.js';
 import { closeRuntime, openRuntime } from './runtime.js';
+import { housekeepingJobs } from './schedule/jobs.js';
+import { Scheduler } from './schedule/scheduler.js';
 import type { Services } from './services.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   services: Services;
+  /** This node's scheduler: it takes part in running the registry's scheduled jobs once per period. */
+  scheduler: Scheduler;
   url: string;
   close(): Promise<void>;
 }
@@ -16,9 +20,12 @@ export async function startServer(config: Readonly<Config>, options: { handleSig
   assertServable(config);
   const services = await openRuntime(config);
   const app = await buildApp(services);
+  const scheduler = new Scheduler(services.store.leases, services.clock, { log: app.log });
+  for (const job of housekeepingJobs(services)) scheduler.add(job);
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      await scheduler.stop(); // lets a job under way finish
       await app.close(); // stops accepting, lets requests in flight finish
       await closeRuntime(services);
     })();
@@ -30,6 +37,7 @@ export async function startServer(config: Readonly<Config>, options: { handleSig
     await closeRuntime(services);
     throw e;
   }
+  scheduler.start();
   if (options.handleSignals !== false) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
@@ -47,5 +55,5 @@ export async function startServer(config: Readonly<Config>, options: { handleSig
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-  return { app, services, url: `http://${host}:${port}`, close };
+  return { app, services, scheduler, url: `http://${host}:${port}`, close };
 }

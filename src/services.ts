@@ -17,7 +17,9 @@ export function createServices(deps: { config: Readonly<Config>; store: Store; c
   // Several batches may wait on the disk at once; each is written in order and acknowledged once durable.
   // Each batch is decided inside its own transaction, at the clock's instant when it is written.
   const checkWriter = new GroupCommit<PendingCheck, DecidedCheck>((batch) => store.checks.decideBatch(batch, clock.now()), {
-    maxInFlight: 4,
+    // SQLite: up to four batches wait on the disk at once. PostgreSQL: every batch takes the log's row lock, so
+    // batches in flight together would only queue on it, each smaller; one at a time, each takes all that waits.
+    maxInFlight: store.engine === 'postgres' ? 1 : 4,
   });
   const log = new LogService(store.log, secrets.logKey?.verifierKey ?? null, config.log.origin);
   const lenders = new LenderService(store.lenders, clock, config.lenderCacheMs);

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { lenderAuth, requireLender } from '../http/lender-auth.js';
 import { errorResponses, IdempotencyHeaders } from '../http/schemas.js';
+import { RATE_LIMIT_WINDOW_MS } from '../ratelimit/rate-limit.plugin.js';
 import type { Services } from '../services.js';
 
 const ChannelSchema = Type.Enum(['remote', 'in_person'], { description: 'How the loan would be applied for.' });
@@ -51,7 +52,7 @@ export const checkRoutes: FastifyPluginAsyncTypebox<CheckRoutesOptions> = async 
     rateLimitPerMinute > 0
       ? {
           max: rateLimitPerMinute,
-          timeWindow: 60_000,
+          timeWindow: RATE_LIMIT_WINDOW_MS,
           hook: 'preParsing' as const,
           keyGenerator: (req: { lender: { id: string } | null }) => req.lender?.id ?? 'anonymous',
           errorResponseBuilder: () => new AppError('rate_limited'),

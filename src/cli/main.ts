@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAuditorCommands } from './auditor.js';
 import { registerLenderCommands } from './lender.js';
 import { registerLogCommands } from './log.js';
+import { registerMigrateCommands } from './migrate.js';
 import { registerRestrictionCommands } from './restriction.js';
 import { registerSecretsCommands } from './secrets.js';
 import { registerServeCommands } from './serve.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerLogCommands(program);
   registerAuditorCommands(program);
   registerSecretsCommands(program);
+  registerMigrateCommands(program);
   return program;
 }
 

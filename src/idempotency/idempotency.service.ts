@@ -20,7 +20,6 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  */
 export class IdempotencyService {
   private readonly running = new Map<string, Promise<unknown>>();
-  private lastPurge = 0;
 
   constructor(
     private readonly repo: IdempotencyRepository,
@@ -70,15 +69,11 @@ export class IdempotencyService {
       return await mine;
     } finally {
       if (this.running.get(id) === mine) this.running.delete(id);
-      this.purgeNowAndThen();
     }
   }
 
-  /** Old keys are forgotten at most once an hour, off the request's path. */
-  private purgeNowAndThen(): void {
-    const now = this.clock.now().getTime();
-    if (now - this.lastPurge < 3_600_000) return;
-    this.lastPurge = now;
-    this.repo.purge(new Date(now - IDEMPOTENCY_WINDOW_MS)).catch(() => undefined);
+  /** Forgets the keys whose window has ended by `now`; a scheduled job, run by one node at a time. */
+  purgeExpired(now: Date = this.clock.now()): Promise<number> {
+    return this.repo.purge(new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));
   }
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.js';
+import type { DevIdpRepository } from './dev-idp.repository.js';
+import { devIdpAdapter } from './dev-idp-adapter.js';
 import { pickLang } from './dev-idp-messages.js';
 import { DEV_IDP_PATH, errorPage, signedOutPage, signOutPage } from './dev-idp-pages.js';
 
@@ -30,15 +32,21 @@ export function langOfContext(ctx: KoaContextWithOIDC) {
   return pickLang({ remembered: ctx.cookies.get(LANG_COOKIE), uiLocales, acceptLanguage: ctx.get('accept-language') });
 }
 
-/** The provider itself; its sign-in and consent pages are served by dev-idp.ts. */
+/**
+ * The provider itself; its sign-in and consent pages are served by dev-idp.ts. Its state (sessions,
+ * sign-ins under way, grants, codes, tokens) lives in `state`, the registry's store, so that any node
+ * can answer any of its requests.
+ */
 export function createDevProvider(
   config: Readonly<Config>,
   secrets: DevIdpSecrets,
+  state: DevIdpRepository,
   publicUrl = config.portal.publicUrl,
 ): Provider {
   const issuer = `${publicUrl}${DEV_IDP_PATH}`;
   const { iinClaim, apiAudience, clientId } = config.portal.oidc;
   const configuration: Configuration = {
+    adapter: devIdpAdapter(state, secrets.clientSecret),
     clients: [
       {
         client_id: clientId,

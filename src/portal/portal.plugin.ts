@@ -17,7 +17,7 @@ import { isLang, type Lang, negotiateLang, type Translator, translator } from '.
 import { asForm, field, isFormType } from './pages/form.js';
 import { PAGES } from './pages/index.js';
 import { render, VIEWS_DIR } from './render.js';
-import { MemorySessionStore, type SessionStore } from './session-store.js';
+import { type SessionStore, SharedSessionStore } from './session-store.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // The compiled stylesheet and script come from the build (scripts/build-assets.mjs).
@@ -35,7 +35,7 @@ function isFormBody(headers: FastifyRequest['headers']): boolean {
 
 export interface PortalOptions {
   services: Services;
-  /** Where signed-in sessions live; by default in this process's memory, bounded. */
+  /** Where signed-in sessions live; by default in the registry's store, shared by every node. */
   sessionStore?: SessionStore;
 }
 
@@ -48,12 +48,9 @@ export async function registerPortal(app: FastifyInstance, { services, sessionSt
   const { config, secrets } = services;
   const portal = config.portal;
   const idleMs = portal.sessionIdleMinutes * 60_000;
-  let store = sessionStore;
-  if (store === undefined) {
-    const own = new MemorySessionStore({ idleMs, absoluteMs: portal.sessionAbsoluteHours * 3_600_000 });
-    app.addHook('onClose', async () => own.close());
-    store = own;
-  }
+  const store =
+    sessionStore ??
+    new SharedSessionStore(services.store.sessions, { idleMs, absoluteMs: portal.sessionAbsoluteHours * 3_600_000 });
   app.decorate('portalDevIdp', portal.devIdp);
   app.decorate('oidcClient', new OidcClient(portal, portal.oidc.clientSecret ?? secrets.devIdp?.clientSecret ?? null));
 

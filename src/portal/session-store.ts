@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Session } from 'fastify';
+import type { SessionRepository } from './session.repository.js';
 
 type Done = (err?: unknown) => void;
 
@@ -18,102 +20,68 @@ export interface SessionStore {
   get(sessionId: string, callback: (err: unknown, session?: Session | null) => void): void;
   set(sessionId: string, session: Session, callback: Done): void;
   destroy(sessionId: string, callback: Done): void;
-  /** Stops any background work (the sweep); called when the app closes. */
+  /** Stops any background work; called when the app closes. */
   close?(): void;
 }
 
-export interface MemorySessionStoreOptions {
+export interface SharedSessionStoreOptions {
   idleMs: number;
   absoluteMs: number;
-  /** Past this many sessions the least recently used one is dropped, so memory stays bounded. */
-  maxSessions?: number;
-  /** How often ended sessions are swept out. */
-  sweepMs?: number;
   /** Milliseconds since the epoch; the session cookie's own expiry is wall-clock time too. */
   now?: () => number;
 }
 
-interface Entry {
-  /** The session as JSON: a copy, as a shared store would hold, never the live object and its request. */
-  json: string;
-  endsAt: number;
+/** What the store keys a session by: a stolen table holds no id that a cookie could carry. */
+export function sessionIdHash(sessionId: string): Buffer {
+  return createHash('sha256').update(sessionId, 'utf8').digest();
 }
 
 /**
- * Sessions in this process's memory, bounded in time and in number. A Map keeps insertion
- * order, so moving an entry to the end on every use makes its first key the least recently used.
+ * Sessions in the registry's store, so that every node answers alike: a session made on one node is
+ * honoured by the others, survives a restart, and sign-out ends it everywhere. Ended sessions are
+ * never read back; the store's `purge` deletes them.
  */
-export class MemorySessionStore implements SessionStore {
-  private readonly entries = new Map<string, Entry>();
+export class SharedSessionStore implements SessionStore {
+  private readonly repository: SessionRepository;
   private readonly idleMs: number;
   private readonly absoluteMs: number;
-  private readonly maxSessions: number;
   private readonly now: () => number;
-  private readonly timer: NodeJS.Timeout;
 
-  constructor(options: MemorySessionStoreOptions) {
+  constructor(repository: SessionRepository, options: SharedSessionStoreOptions) {
+    this.repository = repository;
     this.idleMs = options.idleMs;
     this.absoluteMs = options.absoluteMs;
-    this.maxSessions = options.maxSessions ?? 50_000;
     this.now = options.now ?? Date.now;
-    this.timer = setInterval(() => this.sweep(), options.sweepMs ?? 60_000);
-    // The sweep alone must never keep the process alive.
-    this.timer.unref();
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 
   get(sessionId: string, callback: (err: unknown, session?: Session | null) => void): void {
-    const entry = this.entries.get(sessionId);
-    if (entry === undefined || entry.endsAt <= this.now()) {
-      this.entries.delete(sessionId);
-      callback(null, null);
-      return;
-    }
-    // Moved to the end: the most recently used.
-    this.entries.delete(sessionId);
-    this.entries.set(sessionId, entry);
-    callback(null, JSON.parse(entry.json) as Session);
+    this.repository
+      .find(sessionIdHash(sessionId), new Date(this.now()))
+      .then((json) => (json === null ? null : (JSON.parse(json) as Session)))
+      .then(
+        (session) => callback(null, session),
+        (err) => callback(err),
+      );
   }
 
   set(sessionId: string, session: Session, callback: Done): void {
     const now = this.now();
-    // Stamped on the session itself, so that a session swept while a request was using it cannot
+    // Stamped on the session itself, so that a session purged while a request was using it cannot
     // come back with a new lifetime when that request saves it.
     session.createdAt ??= now;
     const endsAt = Math.min(now + this.idleMs, session.createdAt + this.absoluteMs);
-    this.entries.delete(sessionId);
-    if (endsAt > now) {
-      this.entries.set(sessionId, { json: JSON.stringify(session), endsAt });
-      for (const oldest of this.entries.keys()) {
-        if (this.entries.size <= this.maxSessions) break;
-        this.entries.delete(oldest);
-      }
-    }
-    callback();
+    const idHash = sessionIdHash(sessionId);
+    const saved =
+      endsAt > now ? this.repository.save(idHash, JSON.stringify(session), new Date(endsAt)) : this.repository.delete(idHash);
+    saved.then(() => callback(), callback);
   }
 
   destroy(sessionId: string, callback: Done): void {
-    this.entries.delete(sessionId);
-    callback();
+    this.repository.delete(sessionIdHash(sessionId)).then(() => callback(), callback);
   }
 
-  /** Drops every session that has ended; returns how many. */
-  sweep(): number {
-    const now = this.now();
-    let swept = 0;
-    for (const [id, entry] of this.entries) {
-      if (entry.endsAt <= now) {
-        this.entries.delete(id);
-        swept++;
-      }
-    }
-    return swept;
-  }
-
-  close(): void {
-    clearInterval(this.timer);
+  /** How many sessions have not ended. */
+  count(): Promise<number> {
+    return this.repository.count(new Date(this.now()));
   }
 }

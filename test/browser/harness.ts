@@ -136,6 +136,7 @@ export class Portal {
 
   private async serveOn(port: number): Promise<void> {
     const url = `http://127.0.0.1:${port}`;
+    await this.sandbox.ready();
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of CONFIG_VARS) delete env[name];
     Object.assign(env, this.sandbox.env, {

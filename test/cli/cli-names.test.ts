@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { demoBin, demoIin } from '../../src/demo/seed.js';
 import { citizenKeyOf } from '../../src/identity/citizen-key.js';
 import type { Lookup } from '../../src/registry/lookup.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { type CliResult, type LenderJson, type RecordJson, Sandbox } from '../helpers/cli.js';
+import { openTestStore } from '../helpers/engine.js';
 
 // Names typed at the command line end up in terminals, pages and statements: hostile ones are refused
 // before anything is written. And reading a citizen's record leaves a trace with the operator's name.
@@ -48,7 +48,7 @@ describe('names and lookups on the command line', () => {
 
   /** What the registry holds, read through its repositories. */
   async function state() {
-    const store = openSqliteStore(box.dbPath);
+    const store = await openTestStore(box.env.DATABASE_URL as string, null);
     try {
       return {
         lenders: (await store.lenders.list()).map((l) => l.name),
@@ -62,7 +62,7 @@ describe('names and lookups on the command line', () => {
   }
 
   async function lookupsOf(iin: string): Promise<Lookup[]> {
-    const store = openSqliteStore(box.dbPath);
+    const store = await openTestStore(box.env.DATABASE_URL as string, null);
     try {
       return await store.lookups.listByCitizen(citizenKeyOf(pepper, iin));
     } finally {

@@ -14,6 +14,8 @@ import {
   Sandbox,
   type ServerProcess,
 } from '../helpers/cli.js';
+import { ENGINE, onlyOn } from '../helpers/engine.js';
+import { storedParts } from '../helpers/raw-store.js';
 
 // End to end: the built CLI and server as child processes, each suite in its own temporary directory.
 
@@ -58,10 +60,10 @@ function endOf(lastDay: string): string {
   return DateTime.fromISO(lastDay, { zone: ZONE }).plus({ days: 1 }).toUTC().toISO() as string;
 }
 
-/** Reads a registry file and its WAL (if any) as one buffer. */
-function dbBytes(dbPath: string): Buffer {
-  const parts = [dbPath, `${dbPath}-wal`, `${dbPath}-shm`].filter((p) => fs.existsSync(p)).map((p) => fs.readFileSync(p));
-  return Buffer.concat(parts);
+/** Everything the registry stores, as one buffer: its file, WAL and shm, or every table's rows. */
+async function storedBytes(box: Sandbox): Promise<Buffer> {
+  const parts = await storedParts({ file: box.dbPath, url: box.env.DATABASE_URL as string });
+  return Buffer.concat(parts.map((p) => p.bytes));
 }
 
 describe('tyiym lender', () => {
@@ -80,10 +82,10 @@ describe('tyiym lender', () => {
     assert.equal(r.stderr, '');
   });
 
-  test('the key is stored only as its hash', () => {
-    const bytes = dbBytes(box.dbPath);
-    assert.equal(bytes.includes(Buffer.from(added.apiKey, 'utf8')), false, 'the API key is in the database file');
-    assert.equal(bytes.includes(Buffer.from(added.apiKey, 'utf16le')), false, 'the API key is in the database file');
+  test('the key is stored only as its hash', async () => {
+    const bytes = await storedBytes(box);
+    assert.equal(bytes.includes(Buffer.from(added.apiKey, 'utf8')), false, 'the API key is in the database');
+    assert.equal(bytes.includes(Buffer.from(added.apiKey, 'utf16le')), false, 'the API key is in the database');
     const hash = createHash('sha256').update(added.apiKey, 'utf8').digest();
     assert.equal(bytes.includes(hash), true, 'the hash of the key should be stored');
   });
@@ -361,10 +363,14 @@ describe('tyiym restriction', () => {
 });
 
 describe('configuration', () => {
+  // These name SQLite files of their own, whatever the engine: their secrets file is the default one, beside them.
+  const SECRETS_BESIDE = { TYIYM_SECRETS_FILE: undefined };
   const box = new Sandbox({ dbName: path.join('nested', 'dir', 'reg.db') });
   after(() => box.cleanup());
 
-  test('DATABASE_URL=sqlite:PATH works and the secrets file is created beside it, mode 0600', async () => {
+  test('DATABASE_URL=sqlite:PATH works and the secrets file is created beside it, mode 0600', {
+    skip: onlyOn('sqlite', 'SQLite file only: the secrets file beside the database file'),
+  }, async () => {
     assert.equal(fs.existsSync(box.secretsPath), false);
     assertOk(await box.run(['lender', 'list']));
     assert.ok(fs.existsSync(box.dbPath), 'the database is at the path given');
@@ -381,7 +387,7 @@ describe('configuration', () => {
   });
 
   test('a plain relative path in DATABASE_URL is resolved against the working directory', async () => {
-    const r = await box.run(['lender', 'list', '--json'], { DATABASE_URL: 'rel/other.db' });
+    const r = await box.run(['lender', 'list', '--json'], { DATABASE_URL: 'rel/other.db', ...SECRETS_BESIDE });
     assertOk(r);
     assert.deepEqual(JSON.parse(r.stdout), []);
     assert.ok(fs.existsSync(path.join(box.dir, 'rel', 'other.db')));
@@ -391,15 +397,15 @@ describe('configuration', () => {
   test('a secrets file readable by others is refused', async () => {
     const dir = path.join(box.dir, 'loose');
     const db = path.join(dir, 'x.db');
-    assertOk(await box.run(['lender', 'list'], { DATABASE_URL: `sqlite:${db}` }));
+    assertOk(await box.run(['lender', 'list'], { DATABASE_URL: `sqlite:${db}`, ...SECRETS_BESIDE }));
     fs.chmodSync(path.join(dir, 'tyiym.secrets.json'), 0o644);
-    const r = await box.run(['lender', 'list'], { DATABASE_URL: `sqlite:${db}` });
+    const r = await box.run(['lender', 'list'], { DATABASE_URL: `sqlite:${db}`, ...SECRETS_BESIDE });
     assertFails(r, /readable by others.*chmod 600/);
   });
 
   test('in production without TYIYM_PEPPER the CLI refuses to start', async () => {
     const dir = path.join(box.dir, 'prod');
-    const env = { NODE_ENV: 'production', DATABASE_URL: `sqlite:${path.join(dir, 'p.db')}` };
+    const env = { NODE_ENV: 'production', DATABASE_URL: `sqlite:${path.join(dir, 'p.db')}`, ...SECRETS_BESIDE };
     const r = await box.run(['lender', 'list'], env);
     assertFails(r, /TYIYM_PEPPER must be set/);
     assert.equal(r.stdout, '');
@@ -419,12 +425,14 @@ describe('configuration', () => {
       NODE_ENV: 'production',
       DATABASE_URL: `sqlite:${path.join(dir, 'p.db')}`,
       LOG_LEVEL: 'info',
+      ...SECRETS_BESIDE,
     });
     assertFails(r, /TYIYM_PEPPER must be set/);
     assert.doesNotMatch(r.stdout, /listening/i);
   });
 
   test('a database opened with another pepper is refused', async () => {
+    assertOk(await box.run(['lender', 'list']));
     const r = await box.run(['lender', 'list'], { TYIYM_PEPPER: 'cd'.repeat(32) });
     assertFails(r, /different pepper/);
   });
@@ -562,8 +570,8 @@ async function firstRefusal(url: string, apiKey: string, body: unknown, since: n
 }
 
 describe('tyiym demo (npm start)', () => {
-  // No DATABASE_URL: the default, ./data/tyiym.db under the working directory.
-  const box = new Sandbox({ env: { DATABASE_URL: undefined } });
+  // On SQLite no DATABASE_URL: the default, ./data/tyiym.db under the working directory.
+  const box = new Sandbox(ENGINE === 'sqlite' ? { env: { DATABASE_URL: undefined } } : {});
   after(() => box.cleanup());
 
   let bankKey = '';
@@ -573,8 +581,12 @@ describe('tyiym demo (npm start)', () => {
     await server.waitForStdout(/Tyiym is serving on /);
     const out = server.stdout();
     assert.match(out, /Demo data seeded/);
-    assert.ok(fs.existsSync(path.join(box.dir, 'data', 'tyiym.db')), 'the default database is ./data/tyiym.db');
-    assert.equal((fs.statSync(path.join(box.dir, 'data', 'tyiym.secrets.json')).mode & 0o777).toString(8), '600');
+    if (ENGINE === 'sqlite') {
+      assert.ok(fs.existsSync(path.join(box.dir, 'data', 'tyiym.db')), 'the default database is ./data/tyiym.db');
+      assert.equal((fs.statSync(path.join(box.dir, 'data', 'tyiym.secrets.json')).mode & 0o777).toString(8), '600');
+    } else {
+      assert.equal((fs.statSync(box.secretsPath).mode & 0o777).toString(8), '600');
+    }
 
     const keys = [...out.matchAll(/ key (tyk_\S+)/g)].map((m) => m[1]);
     assert.equal(keys.length, 2, 'two API keys are printed');

@@ -7,7 +7,7 @@ import type { EvidenceFile } from '../../src/log/evidence.js';
 import { generateLogKey, loadLogKey } from '../../src/log/note.js';
 import { decodeEntry, parseProof, referenceHash } from '../../src/verify/index.js';
 import { type CliResult, type LenderAdded, postCheck, type RecordJson, Sandbox, type ServerProcess } from '../helpers/cli.js';
-import { SqliteTamper } from '../helpers/sqlite-tamper.js';
+import { type LogTamper, openLogTamper } from '../helpers/raw-store.js';
 
 // End to end: bans from the CLI, checks over HTTP, then the log audited, receipts verified offline,
 // evidence written and verified, and a tampered database caught.
@@ -341,60 +341,60 @@ describe('tyiym log verify, receipt verify and evidence', () => {
   });
 
   describe('a tampered database', () => {
-    let db: SqliteTamper;
+    let db: LogTamper;
     before(async () => {
       await server.stop();
-      db = new SqliteTamper(box.dbPath);
+      db = await openLogTamper({ file: box.dbPath, url: box.env.DATABASE_URL as string });
     });
     after(() => db.close());
 
     test('one changed byte of an entry is found, and named', async () => {
       const idx = answers.free?.logIndex as number;
-      const original = db.entry(idx);
+      const original = await db.entry(idx);
       assert.equal(decodeEntry(original).type, 'check');
       const changed = Buffer.from(original);
       const at = changed.indexOf(answers.free?.checkId as string);
       assert.ok(at > 0);
       changed[at] = (changed[at] as number) === 0x30 ? 0x31 : 0x30;
-      db.setEntry(idx, changed);
+      await db.setEntry(idx, changed);
       assertFails(
         await box.run(['log', 'verify']),
         new RegExp(`the log does not verify: entry ${idx}: its leaf hash differs from the stored hash`),
       );
 
-      db.setEntry(idx, original);
+      await db.setEntry(idx, original);
       assertOk(await box.run(['log', 'verify']));
     });
 
     test('a changed checkpoint note is found', async () => {
-      const row = db.secondCheckpoint();
+      const row = await db.secondCheckpoint();
       const forged = row.note.replace(
         /\n\n— (\S+) (\S)/,
         (_m, name: string, c: string) => `\n\n— ${name} ${c === 'A' ? 'B' : 'A'}`,
       );
       assert.notEqual(forged, row.note);
-      db.setCheckpointNote(row.size, forged);
+      await db.setCheckpointNote(row.size, forged);
       assertFails(await box.run(['log', 'verify']), new RegExp(`the log does not verify: checkpoint of size ${row.size}: `));
-      db.setCheckpointNote(row.size, row.note);
+      await db.setCheckpointNote(row.size, row.note);
     });
 
     test('a changed node hash, a missing entry and a changed state row are found', async () => {
-      const node = db.levelTwoNode();
-      db.setNodeHash(node.level, node.idx, Buffer.alloc(32));
+      const node = await db.levelTwoNode();
+      await db.setNodeHash(node.level, node.idx, Buffer.alloc(32));
       assertFails(await box.run(['log', 'verify']), new RegExp(`node 2/${node.idx}: the stored hash differs`));
-      db.setNodeHash(node.level, node.idx, node.hash);
+      await db.setNodeHash(node.level, node.idx, node.hash);
 
-      const last = db.lastEntry();
-      db.deleteEntry(last.idx);
+      const last = await db.lastEntry();
+      await db.deleteEntry(last.idx);
       assertFails(await box.run(['log', 'verify']), /log_entries holds \d+ of the entries/);
-      db.insertEntry(last.idx, last.data);
+      await db.insertEntry(last.idx, last.data);
 
-      const rightEdge = db.rightEdge();
+      const rightEdge = await db.rightEdge();
       const edge = Buffer.from(rightEdge);
       edge[0] = (edge[0] as number) ^ 1;
-      db.setRightEdge(edge);
+      await db.setRightEdge(edge);
       assertFails(await box.run(['log', 'verify']), /log_state: its right edge is not the one recomputed/);
-      db.setRightEdge(rightEdge);
+      await db.setRightEdge(rightEdge);
 
       assertOk(await box.run(['log', 'verify']));
     });

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENGINE, planTestDatabase, type TestDatabase } from './engine.js';
 
 /** Runs the built CLI (bin/tyiym.js → dist/) as a child process in a temporary directory. */
 
@@ -47,6 +48,10 @@ export const CONFIG_VARS = [
   'TYIYM_SESSION_SECRET',
   'LOG_ORIGIN',
   'TYIYM_LOG_KEY',
+  'TYIYM_SECRETS_FILE',
+  'REDIS_URL',
+  'DATABASE_POOL_SIZE',
+  'SESSION_ABSOLUTE_HOURS',
   // A child that is itself a node:test file would report to this run instead of running.
   'NODE_TEST_CONTEXT',
 ];
@@ -288,25 +293,54 @@ async function startOn(port: number, options: ServeOptions): Promise<ServerProce
   };
 }
 
-/** A temporary working directory with a registry file in it, and ways to run the CLI and the server there. */
+/**
+ * A temporary working directory with a registry in it (a SQLite file there, or on PostgreSQL a schema of its own
+ * and the secrets file in the directory), and ways to run the CLI and the server there.
+ */
 export class Sandbox {
   readonly dir: string;
+  /** The SQLite file (on PostgreSQL, a path where no file is). */
   readonly dbPath: string;
   readonly env: Env;
   private readonly servers: ServerProcess[] = [];
+  private readonly database: TestDatabase | null;
+  private readonly created: Promise<void>;
 
   constructor(options: { env?: Env; dbName?: string } = {}) {
     assertBuilt();
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tyiym-cli-'));
     this.dbPath = path.join(this.dir, options.dbName ?? 'registry.db');
-    this.env = { DATABASE_URL: `sqlite:${this.dbPath}`, LOG_LEVEL: 'silent', ...options.env };
+    if (ENGINE === 'postgres') {
+      const database = planTestDatabase(this.dir);
+      this.database = database;
+      this.created = database.create();
+      // Awaited by ready(); a failure must not go unhandled before then.
+      this.created.catch(() => undefined);
+      this.env = {
+        DATABASE_URL: database.url,
+        TYIYM_SECRETS_FILE: path.join(this.dir, 'tyiym.secrets.json'),
+        LOG_LEVEL: 'silent',
+        ...options.env,
+      };
+    } else {
+      this.database = null;
+      this.created = Promise.resolve();
+      this.env = { DATABASE_URL: `sqlite:${this.dbPath}`, LOG_LEVEL: 'silent', ...options.env };
+    }
+  }
+
+  /** Resolves once the database `env` names exists; run(), json() and serve() wait for it themselves. */
+  ready(): Promise<void> {
+    return this.created;
   }
 
   get secretsPath(): string {
+    if (this.env.TYIYM_SECRETS_FILE !== undefined) return path.resolve(this.dir, this.env.TYIYM_SECRETS_FILE);
     return path.join(path.dirname(this.dbPath), 'tyiym.secrets.json');
   }
 
-  run(args: readonly string[], env: Env = {}): Promise<CliResult> {
+  async run(args: readonly string[], env: Env = {}): Promise<CliResult> {
+    await this.created;
     return runCli(args, { cwd: this.dir, env: { ...this.env, ...env } });
   }
 
@@ -325,14 +359,16 @@ export class Sandbox {
   }
 
   async serve(options: { env?: Env; command?: 'serve' | 'demo' } = {}): Promise<ServerProcess> {
+    await this.created;
     const server = await startServer({ cwd: this.dir, env: { ...this.env, ...options.env }, command: options.command });
     this.servers.push(server);
     return server;
   }
 
-  /** Stops every server started here and removes the directory. */
+  /** Stops every server started here, drops its database and removes the directory. */
   async cleanup(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.stop()));
+    if (this.database !== null) await this.created.then(() => this.database?.drop()).catch(() => undefined);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

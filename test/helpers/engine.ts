@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
+import type { LogSigner } from '../../src/log/sequencer.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
 
 /**
  * Which store the suite runs on: SQLite by default; PostgreSQL when TYIYM_TEST_ENGINE=postgres, in the run's own
@@ -8,6 +12,11 @@ import pg from 'pg';
  */
 export type Engine = 'sqlite' | 'postgres';
 export const ENGINE: Engine = process.env.TYIYM_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** For `it(name, { skip: onlyOn('sqlite', …) })`: the reason to skip a test that means nothing on this engine. */
+export function onlyOn(engine: Engine, reason: string): string | false {
+  return ENGINE === engine ? false : reason;
+}
 
 function runDatabase(): string {
   const url = process.env.TYIYM_TEST_PG_URL;
@@ -21,36 +30,49 @@ export interface TestDatabase {
   url: string;
   /** The SQLite file, or null on PostgreSQL. */
   file: string | null;
+  /** The PostgreSQL schema, or null on SQLite. */
+  schema: string | null;
   drop(): Promise<void>;
 }
 
-export async function testDatabase(dir: string, name = 'tyiym.db'): Promise<TestDatabase> {
+async function onRunDatabase(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: runDatabase() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Names a fresh database at once and creates it when `create` is awaited: for a helper that must hand out
+ * DATABASE_URL before it can wait (a child process's environment).
+ */
+export function planTestDatabase(dir: string, name = 'tyiym.db'): TestDatabase & { create(): Promise<void> } {
   if (ENGINE === 'sqlite') {
     const file = path.join(dir, name);
-    return { url: file, file, drop: async () => undefined };
+    return { url: file, file, schema: null, create: async () => undefined, drop: async () => undefined };
   }
-  const base = runDatabase();
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-  } finally {
-    await admin.end();
-  }
-  const u = new URL(base);
+  const u = new URL(runDatabase());
   u.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: u.toString(),
     file: null,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      try {
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await c.end();
-      }
-    },
+    schema,
+    create: () => onRunDatabase(`CREATE SCHEMA ${schema}`),
+    drop: () => onRunDatabase(`DROP SCHEMA IF EXISTS ${schema} CASCADE`),
   };
+}
+
+export async function testDatabase(dir: string, name = 'tyiym.db'): Promise<TestDatabase> {
+  const database = planTestDatabase(dir, name);
+  await database.create();
+  return database;
+}
+
+/** Opens the store DATABASE_URL names, as the registry does: for a second process on a test's database. */
+export function openTestStore(url: string, signer: LogSigner | null): Promise<Store> {
+  return openStore(loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }).database, signer);
 }

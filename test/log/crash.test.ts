@@ -4,13 +4,13 @@ import { after, describe, test } from 'node:test';
 import { demoBin, demoIin } from '../../src/demo/seed.js';
 import { assembleAsync, consistencyPlan } from '../../src/log/merkle.js';
 import { loadLogKey } from '../../src/log/note.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { decodeEntry, parseProof, verifyCheckpoint, verifyConsistency, verifyReceipt } from '../../src/verify/index.js';
 import { type CliResult, type LenderAdded, postCheck, runCli, Sandbox, type ServerProcess, startServer } from '../helpers/cli.js';
+import { openTestStore } from '../helpers/engine.js';
 
 /**
  * Crash safety of the log: a server answering checks from many clients at once is killed with
- * SIGKILL, restarted on the same file, and every check it had acknowledged must be in the log, the
+ * SIGKILL, restarted on the same database, and every check it had acknowledged must be in the log, the
  * log must have gone on from where it was (every checkpoint signed before the crash is consistent
  * with the one signed after it), and `tyiym log verify` must pass.
  */
@@ -54,6 +54,7 @@ describe('killing the server under load', () => {
   };
 
   test('loses no acknowledged check, keeps the log consistent, and log verify passes', async (t) => {
+    await box.ready();
     const bank = await json<LenderAdded>([
       'lender',
       'add',
@@ -123,7 +124,7 @@ describe('killing the server under load', () => {
     }
     assert.ok(before.size > 1, 'the checks were answered in several batches, each with its checkpoint');
 
-    // Restarted on the same file, it goes on: every acknowledged check is there, at its index.
+    // Restarted on the same database, it goes on: every acknowledged check is there, at its index.
     const again = await serve();
     for (const a of acknowledged) {
       const r = await fetch(`${again.url}/v1/checks/${a.checkId}`, { headers: { authorization: `Bearer ${bank.apiKey}` } });
@@ -140,14 +141,14 @@ describe('killing the server under load', () => {
     assert.ok(latest.size > Math.max(...before.keys()), 'the log grew from where it was');
 
     // The checkpoint signed after the crash is consistent with every one issued before it.
-    const store = openSqliteStore(box.dbPath);
+    const store = await openTestStore(box.env.DATABASE_URL as string, null);
     try {
       for (const [size, note] of before) {
         const old = verifyCheckpoint(note, key, { origin: ORIGIN });
         const proof = await assembleAsync(consistencyPlan(size, latest.size), (ids) => store.log.hashes(ids));
         assert.equal(verifyConsistency(size, latest.size, proof, old.root, latest.root), true);
       }
-      // Read straight from the file: each acknowledged entry decodes to its check.
+      // Read straight from the store: each acknowledged entry decodes to its check.
       for (const a of acknowledged) {
         const [bytes] = await store.log.entries(a.logIndex, a.logIndex + 1);
         const e = decodeEntry(bytes as Buffer);

@@ -13,6 +13,7 @@ import { loadLogKey } from '../../src/log/note.js';
 import type { Receipt } from '../../src/log/sequencer.js';
 import { parseEntryBundle } from '../../src/log/tiles.js';
 import { closeRuntime, openRuntime } from '../../src/runtime.js';
+import type { PgStore } from '../../src/store/postgres/pg-store.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { type AnyEntry, decodeEntry, encodeEntry, operatorHash, referenceHash } from '../../src/verify/index.js';
 import { type CliResult, type LenderAdded, postCheck, Sandbox, type ServerProcess } from '../helpers/cli.js';
@@ -80,14 +81,31 @@ describe('a log of version-1 entries followed by version-2 entries', () => {
     key = loadLogKey(ORIGIN, secrets.logKeySeed).verifierKey;
 
     // Before the upgrade, in this process: the same registry file, its secrets and its log key.
-    const s = await openRuntime(loadConfig({ DATABASE_URL: box.env.DATABASE_URL, LOG_LEVEL: 'silent' }));
-    const store = s.store as SqliteStore;
+    const s = await openRuntime(
+      loadConfig({ DATABASE_URL: box.env.DATABASE_URL, TYIYM_SECRETS_FILE: box.env.TYIYM_SECRETS_FILE, LOG_LEVEL: 'silent' }),
+    );
+    const store = s.store;
     try {
-      // A ban placed by an operator, logged as version 1 in the same transaction that records it.
-      const integrate = store.log.integrate.bind(store.log);
-      store.log.integrate = (entries, at) => integrate(entries.map(asVersion1Event), at);
+      // A ban placed by an operator, logged as version 1 in the same transaction that records it: the entries are
+      // rewritten where each engine adds them to the tree.
+      let restore: () => void;
+      if (store.engine === 'sqlite') {
+        const log = (store as SqliteStore).log;
+        const integrate = log.integrate.bind(log);
+        log.integrate = (entries, at) => integrate(entries.map(asVersion1Event), at);
+        restore = () => {
+          log.integrate = integrate;
+        };
+      } else {
+        const log = (store as unknown as PgStore).log;
+        const plan = log.plan.bind(log);
+        log.plan = (state, entries) => plan(state, entries.map(asVersion1Event));
+        restore = () => {
+          log.plan = plan;
+        };
+      }
       const placed = await s.restrictions.place(ALICE, { term: { kind: 'max' } }, { kind: 'operator', name: OLD_OPERATOR });
-      store.log.integrate = integrate;
+      restore();
       const ban = placed.restriction;
 
       // Checks logged as version 1, written as a group commit writes them (see bench/log-verify.bench.ts).

@@ -7,17 +7,17 @@ import type { Lender } from '../../src/lenders/lender.js';
 import { auditLog, LogInconsistency } from '../../src/log/audit.js';
 import { logCheck } from '../../src/log/entries.js';
 import { createServices, type Services } from '../../src/services.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { type AnyEntry, decodeEntry } from '../../src/verify/entry.js';
+import { openTestStore } from '../helpers/engine.js';
 import { BIN, IIN } from '../helpers/people.js';
 import { openTestRegistry, TEST_PEPPER, type TestRegistry, testLogKey } from '../helpers/registry.js';
 
 const op = { kind: 'operator' as const, name: 'Aizhan Serikova' };
 
-/** A second process on the same file, as the CLI is: its own connection, and its own clock. */
-function secondProcess(reg: TestRegistry, clock: ManualClock): { services: Services; close: () => Promise<void> } {
+/** A second process on the same database, as the CLI is: its own connection, and its own clock. */
+async function secondProcess(reg: TestRegistry, clock: ManualClock): Promise<{ services: Services; close: () => Promise<void> }> {
   const { config, secrets } = reg.services;
-  const store = openSqliteStore(reg.dbPath, { origin: config.log.origin, key: testLogKey(config.log.origin) });
+  const store = await openTestStore(reg.databaseUrl, { origin: config.log.origin, key: testLogKey(config.log.origin) });
   const services = createServices({ config, store, clock, secrets });
   return { services, close: () => store.close() };
 }
@@ -43,7 +43,7 @@ describe("the log's order is the order of decisions", () => {
   after(() => reg.close());
 
   it('a ban placed by another process after a check arrived, before its batch, decides that check', async () => {
-    const cli = secondProcess(reg, new ManualClock(reg.clock.now()));
+    const cli = await secondProcess(reg, new ManualClock(reg.clock.now()));
     const checks = reg.services.store.checks;
     const decideBatch = checks.decideBatch.bind(checks);
     // The ban lands once the check is queued and before its batch is written: what the old order got wrong.
@@ -77,7 +77,7 @@ describe("the log's order is the order of decisions", () => {
     assert.equal(a.checkedAt, placedAt, 'the check takes the latest logged instant');
     assert.equal(a.restricted, true, 'and so sees the ban that was in force by then');
     // Another process whose clock is an hour behind changes the ban: its event is not dated before either.
-    const cli = secondProcess(reg, new ManualClock(new Date(start.getTime() - 3_600_000)));
+    const cli = await secondProcess(reg, new ManualClock(new Date(start.getTime() - 3_600_000)));
     try {
       await cli.services.restrictions.lift(IIN.bob, op);
     } finally {

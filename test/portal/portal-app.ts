@@ -7,7 +7,7 @@ import { CookieJar } from '../helpers/cookie-jar.js';
 import { openTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
 /** A port nobody listens on now; the app's public URL must name it before the app is built. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -18,7 +18,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function devIdpSecrets() {
+export function devIdpSecrets() {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
     clientSecret: 'test-dev-idp-client-secret-0123456789abcdef',
@@ -67,12 +67,15 @@ export interface Page {
   headers: LightMyRequestResponse['headers'];
 }
 
-/** A browser without JavaScript: a cookie jar, forms posted as application/x-www-form-urlencoded, redirects by hand. */
+/**
+ * A browser without JavaScript: a cookie jar, forms posted as application/x-www-form-urlencoded, redirects by hand.
+ * `app` may be a function, which names the node that answers each request (several nodes behind one address).
+ */
 export class Browser {
   private readonly cookies = new CookieJar();
 
   constructor(
-    private readonly app: FastifyInstance,
+    private readonly app: FastifyInstance | (() => FastifyInstance),
     private readonly acceptLanguage = 'en',
   ) {}
 
@@ -104,7 +107,8 @@ export class Browser {
       payload = body.toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const res = await this.app.inject({ method, url: path, headers, ...(payload === undefined ? {} : { payload }) });
+    const app = typeof this.app === 'function' ? this.app() : this.app;
+    const res = await app.inject({ method, url: path, headers, ...(payload === undefined ? {} : { payload }) });
     this.remember(res.headers['set-cookie']);
     const location = res.headers.location;
     return {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Session } from 'fastify';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { MemorySessionStore } from '../../src/portal/session-store.js';
+import type { SessionRepository } from '../../src/portal/session.repository.js';
+import { SharedSessionStore, sessionIdHash } from '../../src/portal/session-store.js';
 import { IIN } from '../helpers/people.js';
+import { openTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { Browser, openPortal, type PortalApp } from './portal-app.js';
 
 const MINUTE = 60_000;
@@ -15,125 +17,145 @@ class FakeTime {
   readonly now = () => this.ms;
 }
 
-function storeAt(time: FakeTime, options: { maxSessions?: number; sweepMs?: number } = {}) {
-  return new MemorySessionStore({ idleMs: 15 * MINUTE, absoluteMs: 12 * HOUR, now: time.now, ...options });
-}
-
 const session = (data: Record<string, unknown>) => data as unknown as Session;
 
-function get(store: MemorySessionStore, id: string): Record<string, unknown> | null {
-  let found: Record<string, unknown> | null = null;
-  store.get(id, (err, s) => {
-    assert.equal(err, null);
-    found = (s as unknown as Record<string, unknown> | null) ?? null;
+function get(store: SharedSessionStore, id: string): Promise<Record<string, unknown> | null> {
+  return new Promise((resolve, reject) =>
+    store.get(id, (err, s) => (err ? reject(err) : resolve((s as unknown as Record<string, unknown> | null) ?? null))),
+  );
+}
+
+function set(store: SharedSessionStore, id: string, data: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => store.set(id, session(data), (err) => (err ? reject(err) : resolve())));
+}
+
+function destroy(store: SharedSessionStore, id: string): Promise<void> {
+  return new Promise((resolve, reject) => store.destroy(id, (err) => (err ? reject(err) : resolve())));
+}
+
+describe('the session store in the registry', () => {
+  let reg: TestRegistry;
+  let sessions: SessionRepository;
+  let time: FakeTime;
+  const storeAt = (options: { idleMs?: number; absoluteMs?: number } = {}) =>
+    new SharedSessionStore(sessions, { idleMs: 15 * MINUTE, absoluteMs: 12 * HOUR, now: time.now, ...options });
+  before(async () => {
+    reg = await openTestRegistry();
+    sessions = reg.services.store.sessions;
   });
-  return found;
-}
+  after(() => reg.close());
+  beforeEach(async () => {
+    time = new FakeTime();
+    // Each test starts from an empty table: far enough in the future, every session has ended.
+    await sessions.purge(new Date(time.ms + 1000 * HOUR));
+  });
 
-function set(store: MemorySessionStore, id: string, data: Record<string, unknown>): void {
-  store.set(id, session(data), (err) => assert.equal(err, undefined));
-}
-
-describe('the bounded session store', () => {
-  it('ends a session after 15 idle minutes', () => {
-    const time = new FakeTime();
-    const store = storeAt(time);
-    set(store, 'a', { citizen: 'x' });
+  it('ends a session after 15 idle minutes', async () => {
+    const store = storeAt();
+    await set(store, 'a', { citizen: 'x' });
     time.ms += 14 * MINUTE;
-    assert.equal(get(store, 'a')?.citizen, 'x');
+    assert.equal((await get(store, 'a'))?.citizen, 'x');
     time.ms += 2 * MINUTE; // 16 minutes since it was last saved
-    assert.equal(get(store, 'a'), null);
-    assert.equal(store.size, 0, 'an ended session found on reading is dropped');
-    store.close();
+    assert.equal(await get(store, 'a'), null);
+    assert.equal(await store.count(), 0);
   });
 
-  it('ends a session 12 hours after it began, though it was used every 10 minutes', () => {
-    const time = new FakeTime();
-    const store = storeAt(time);
-    set(store, 'a', { citizen: 'x' });
+  it('ends a session 12 hours after it began, though it was used every 10 minutes', async () => {
+    const store = storeAt();
+    await set(store, 'a', { citizen: 'x' });
     let alive = 0;
     for (let minutes = 10; minutes <= 13 * 60; minutes += 10) {
       time.ms += 10 * MINUTE;
-      const found = get(store, 'a');
+      const found = await get(store, 'a');
       if (found === null) break;
       alive = minutes;
-      set(store, 'a', found); // each request saves it again (rolling), as @fastify/session does
+      await set(store, 'a', found); // each request saves it again (rolling), as @fastify/session does
     }
     assert.equal(alive, 12 * 60 - 10, `the last request that found it came ${alive} minutes in`);
-    assert.equal(store.size, 0);
-    store.close();
+    assert.equal(await store.count(), 0);
   });
 
-  it('a session saved again after it ended, by a request that was using it, does not come back', () => {
-    const time = new FakeTime();
-    const store = new MemorySessionStore({ idleMs: 24 * HOUR, absoluteMs: 12 * HOUR, now: time.now });
-    set(store, 'a', { citizen: 'x' });
+  it('a session saved again after it ended, by a request that was using it, does not come back', async () => {
+    const store = storeAt({ idleMs: 24 * HOUR });
+    await set(store, 'a', { citizen: 'x' });
     time.ms += 11 * HOUR + 55 * MINUTE;
-    const inFlight = get(store, 'a');
+    const inFlight = await get(store, 'a');
     assert.ok(inFlight);
     time.ms += 10 * MINUTE;
-    assert.equal(store.sweep(), 1, 'the sweep removes it while the request still runs');
-    set(store, 'a', inFlight); // that request now saves it
-    assert.equal(get(store, 'a'), null, 'its lifetime is carried on the session, so it stays ended');
-    store.close();
+    assert.equal(await sessions.purge(new Date(time.ms)), 1, 'the purge removes it while the request still runs');
+    await set(store, 'a', inFlight); // that request now saves it
+    assert.equal(await get(store, 'a'), null, 'its lifetime is carried on the session, so it stays ended');
+    assert.equal(await store.count(), 0);
   });
 
-  it('sweeps ended sessions on a timer that keeps no process alive', async () => {
-    const time = new FakeTime();
-    const store = storeAt(time, { sweepMs: 20 });
-    for (let n = 0; n < 100; n++) set(store, `old-${n}`, { n });
+  it('purge deletes the ended sessions only', async () => {
+    const store = storeAt();
+    for (let n = 0; n < 20; n++) await set(store, `old-${n}`, { n });
     time.ms += 10 * MINUTE;
-    for (let n = 0; n < 10; n++) set(store, `new-${n}`, { n });
-    time.ms += 6 * MINUTE; // the first hundred are idle for 16 minutes, the last ten for 6
-    assert.equal(store.size, 110, 'nothing is read, so only the sweep can drop them');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(store.size, 10);
-    assert.equal(get(store, 'new-3')?.n, 3);
-    store.close();
+    for (let n = 0; n < 5; n++) await set(store, `new-${n}`, { n });
+    time.ms += 6 * MINUTE; // the first twenty are idle for 16 minutes, the last five for 6
+    assert.equal(await get(store, 'old-3'), null, 'an ended session is never read back, purged or not');
+    assert.equal(await sessions.purge(new Date(time.ms)), 20);
+    assert.equal(await sessions.purge(new Date(time.ms)), 0);
+    assert.equal(await store.count(), 5);
+    assert.equal((await get(store, 'new-3'))?.n, 3);
   });
 
-  it('drops the least recently used session beyond its maximum size', () => {
-    const time = new FakeTime();
-    const store = storeAt(time, { maxSessions: 3 });
-    set(store, 'a', { n: 1 });
-    set(store, 'b', { n: 2 });
-    set(store, 'c', { n: 3 });
-    assert.ok(get(store, 'a'), 'reading a makes b the least recently used');
-    set(store, 'd', { n: 4 });
-    assert.equal(store.size, 3);
-    assert.equal(get(store, 'b'), null);
-    for (const id of ['a', 'c', 'd']) assert.ok(get(store, id), id);
-    for (let n = 0; n < 1000; n++) set(store, `flood-${n}`, { n });
-    assert.equal(store.size, 3, 'never more than its maximum');
-    store.close();
+  it('a session saved by one store is read, and destroyed, by another on the same repository', async () => {
+    const a = storeAt();
+    const b = storeAt();
+    await set(a, 'shared', { citizen: { key: 'k' } });
+    assert.deepEqual((await get(b, 'shared'))?.citizen, { key: 'k' });
+    await destroy(b, 'shared');
+    assert.equal(await get(a, 'shared'), null);
   });
 
-  it('keeps a copy, never the live session object', () => {
-    const store = storeAt(new FakeTime());
+  it('keeps a copy, never the live session object', async () => {
+    const store = storeAt();
     const live = { citizen: { key: 'k' } };
-    set(store, 'a', live);
+    await set(store, 'a', live);
     live.citizen.key = 'changed after saving';
-    assert.deepEqual(get(store, 'a')?.citizen, { key: 'k' });
-    store.close();
+    assert.deepEqual((await get(store, 'a'))?.citizen, { key: 'k' });
+  });
+
+  it('is found by the SHA-256 of its id, never by the id', async () => {
+    const store = storeAt();
+    await set(store, 'the-session-id', { n: 1 });
+    const at = new Date(time.ms);
+    assert.notEqual(await sessions.find(sessionIdHash('the-session-id'), at), null);
+    assert.equal(await sessions.find(Buffer.from('the-session-id'), at), null);
+    assert.equal(sessionIdHash('the-session-id').toString('hex').length, 64);
   });
 });
 
+/** A repository that reaches the portal's store once the portal is open (the app is built with the store). */
+function lateRepository(portal: () => PortalApp): SessionRepository {
+  const repo = () => portal().services.store.sessions;
+  return {
+    find: (idHash, now) => repo().find(idHash, now),
+    save: (idHash, data, endsAt) => repo().save(idHash, data, endsAt),
+    delete: (idHash) => repo().delete(idHash),
+    count: (now) => repo().count(now),
+    purge: (before) => repo().purge(before),
+  };
+}
+
 describe('sessions end 12 hours after sign-in, however busy', () => {
   const time = new FakeTime();
-  const store = new MemorySessionStore({ idleMs: 15 * MINUTE, absoluteMs: 12 * HOUR, now: time.now });
   let portal: PortalApp;
+  const store = new SharedSessionStore(
+    lateRepository(() => portal),
+    { idleMs: 15 * MINUTE, absoluteMs: 12 * HOUR, now: time.now },
+  );
   before(async () => {
     portal = await openPortal({ app: { sessionStore: store } });
   });
-  after(async () => {
-    store.close();
-    await portal.close();
-  });
+  after(() => portal.close());
 
   it('a citizen who opens a page every 10 minutes is asked to sign in again after 12 hours', async () => {
     const browser = new Browser(portal.app);
     await browser.signIn(IIN.alice);
-    assert.equal(store.size, 1);
+    assert.equal(await store.count(), 1);
     let signedInFor = 0;
     for (let minutes = 10; minutes <= 13 * 60; minutes += 10) {
       time.ms += 10 * MINUTE;
@@ -146,7 +168,7 @@ describe('sessions end 12 hours after sign-in, however busy', () => {
       signedInFor = minutes;
     }
     assert.equal(signedInFor, 12 * 60 - 10);
-    assert.equal(store.size, 0, 'the ended session is gone from the store');
+    assert.equal(await store.count(), 0, 'the ended session is no longer live in the store');
   });
 });
 

@@ -15,11 +15,13 @@ import {
   Sandbox,
   type ServerProcess,
 } from '../helpers/cli.js';
+import { ENGINE, onlyOn } from '../helpers/engine.js';
+import { type StoredPart, storedParts } from '../helpers/raw-store.js';
 
 /**
  * The IIN is personal data: the registry keeps only HMAC(pepper, IIN). These tests look at the
- * raw bytes of the database, its write-ahead log and shared-memory index, and at the server's
- * logs, for any trace of the IINs used.
+ * raw bytes of the database, its write-ahead log and shared-memory index (on PostgreSQL, every row
+ * of every table of the registry's schema), and at the server's logs, for any trace of the IINs used.
  */
 
 const CITIZENS = [
@@ -75,6 +77,13 @@ function readDbFiles(dbPath: string): DbFiles {
   const db = read(dbPath);
   assert.ok(db, `${dbPath} exists`);
   return { db, wal: read(`${dbPath}-wal`), shm: read(`${dbPath}-shm`) };
+}
+
+/** On PostgreSQL: every row of every table of the registry's schema, each table searched on its own. */
+async function readTables(box: Sandbox): Promise<StoredPart[]> {
+  const tables = await storedParts({ file: box.dbPath, url: box.env.DATABASE_URL as string });
+  assert.ok(tables.length > 0, 'the schema has tables');
+  return tables;
 }
 
 describe('no IIN reaches the database files or the logs', () => {
@@ -190,7 +199,9 @@ describe('no IIN reaches the database files or the logs', () => {
     for (const r of failed) assert.match(r.stderr, /\[invalid_iin\]/);
   });
 
-  test('while the server runs, neither the database, its WAL nor its shm holds an IIN', () => {
+  test('while the server runs, neither the database, its WAL nor its shm holds an IIN', {
+    skip: onlyOn('sqlite', 'SQLite file only: its WAL and shm; the tables are searched below'),
+  }, () => {
     const files = readDbFiles(box.dbPath);
     assert.ok(files.wal && files.wal.length > 0, 'the server has written to the WAL and not checkpointed it away');
     assertNoIin('the database file', files.db);
@@ -201,6 +212,17 @@ describe('no IIN reaches the database files or the logs', () => {
     const key = citizenKeyOf(pepper, ALICE);
     assert.ok(files.wal.includes(key), 'the citizen key of a checked IIN is in the WAL');
     assert.ok(files.wal.includes(Buffer.from('loan-application-0')), 'check references are in the WAL');
+  });
+
+  test('while the server runs, no row of any table holds an IIN', {
+    skip: onlyOn('postgres', 'PostgreSQL only: the SQLite files are searched above'),
+  }, async () => {
+    const tables = await readTables(box);
+    for (const t of tables) assertNoIin(t.name, t.bytes);
+    // Not vacuous: the citizen key and the recent checks' references are in the rows searched.
+    const checks = tables.find((t) => t.name === 'table checks')?.bytes ?? Buffer.alloc(0);
+    assert.ok(checks.includes(citizenKeyOf(pepper, ALICE)), 'the citizen key of a checked IIN is in the checks table');
+    assert.ok(checks.includes(Buffer.from('loan-application-0')), 'check references are in the checks table');
   });
 
   test('the records are whole: every check answered is listed for its citizen', async () => {
@@ -264,11 +286,18 @@ describe('no IIN reaches the database files or the logs', () => {
 
   test('after the server stops, the files still hold no IIN but do hold the citizen keys', async () => {
     assert.equal(await server.stop(), 0);
-    const files = readDbFiles(box.dbPath);
-    assertNoIin('the database file', files.db);
-    if (files.wal) assertNoIin('the WAL', files.wal);
-    if (files.shm) assertNoIin('the shm file', files.shm);
-    const all = Buffer.concat([files.db, files.wal ?? Buffer.alloc(0)]);
+    let all: Buffer;
+    if (ENGINE === 'sqlite') {
+      const files = readDbFiles(box.dbPath);
+      assertNoIin('the database file', files.db);
+      if (files.wal) assertNoIin('the WAL', files.wal);
+      if (files.shm) assertNoIin('the shm file', files.shm);
+      all = Buffer.concat([files.db, files.wal ?? Buffer.alloc(0)]);
+    } else {
+      const tables = await readTables(box);
+      for (const t of tables) assertNoIin(t.name, t.bytes);
+      all = Buffer.concat(tables.map((t) => t.bytes));
+    }
     for (const iin of [ALICE, BOB, CAROL, DAN]) {
       assert.ok(all.includes(citizenKeyOf(pepper, iin)), `the citizen key of ${iin} is stored`);
     }

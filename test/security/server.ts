@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { demoBin, demoIin } from '../../src/demo/seed.js';
 import type { Services } from '../../src/services.js';
 import { capturedLogger } from '../helpers/captured-log.js';
 import { freePort } from '../helpers/cli.js';
+import { type StoredPart, storedParts } from '../helpers/raw-store.js';
 import { openTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { LOOPBACK } from './raw-http.js';
 import { mobileAccessToken } from './sign-in.js';
@@ -44,8 +44,8 @@ export interface SecurityServer {
   citizenB: { iin: string; token: string };
   /** Everything the server has logged so far. */
   logText(): string;
-  /** The database file, its WAL and its shared-memory index, as bytes on disk now. */
-  dbFiles(): { name: string; bytes: Buffer }[];
+  /** Everything stored now: the database file, its WAL and its shared-memory index on disk, or every table's rows. */
+  stored(): Promise<StoredPart[]>;
   close(): Promise<void>;
 }
 
@@ -113,11 +113,7 @@ export async function startSecurityServer(options: { env?: Record<string, string
     citizenA,
     citizenB,
     logText: logged,
-    dbFiles: () =>
-      ['', '-wal', '-shm']
-        .map((suffix) => `${reg.dbPath}${suffix}`)
-        .filter((p) => fs.existsSync(p))
-        .map((p) => ({ name: p.slice(reg.dir.length + 1), bytes: fs.readFileSync(p) })),
+    stored: () => storedParts({ file: reg.dbPath, url: reg.databaseUrl }),
     close: async () => {
       await app.close();
       await reg.close();

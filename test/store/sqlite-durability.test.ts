@@ -4,9 +4,11 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { logCheck } from '../../src/log/entries.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { onlyOn } from '../helpers/engine.js';
 import { tempDir, testLogKey } from '../helpers/registry.js';
 
-describe('SQLite durability', () => {
+// PostgreSQL's durability is the server's WAL with synchronous_commit=on; test/log/crash.test.ts covers both engines.
+describe('SQLite durability', { skip: onlyOn('sqlite', 'SQLite file only: the fsync of its WAL file') }, () => {
   const dir = tempDir();
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -4,10 +4,10 @@ import type { CheckRepository, DecidedCheck, LoggedCheck, PendingCheck } from '.
 import type { CitizenKey } from '../../identity/citizen-key.js';
 import { logCheck } from '../../log/entries.js';
 import type { Receipt } from '../../log/sequencer.js';
-import { type Channel, KIND_CHECKED_BY, type LenderType, type RestrictionKind } from '../../registry/policy.js';
+import type { Channel, LenderType } from '../../registry/policy.js';
 import type { CurrentBan } from '../../registry/restriction.repository.js';
-import { decideCheck } from '../../registry/restriction.rules.js';
-import { inTransaction, Statement } from './pg-db.js';
+import { decideCheck, type Interval } from '../../registry/restriction.rules.js';
+import { Statement } from './pg-db.js';
 import { assertClaimed, claimKeys } from './pg-idempotency.js';
 import type { LockedState, PgLog } from './pg-log.js';
 import type { PgRestrictions } from './pg-restrictions.js';
@@ -52,34 +52,18 @@ export class PgChecks implements CheckRepository {
 
   /**
    * Decides a batch under the tree-state lock, so that no ban change can be logged between a check's decision and
-   * its entry, whichever node made it: the bans of all its citizens in one read (per kind of ban), the exemptions
-   * of the checks a ban would restrict in one more, then every write in one statement.
+   * its entry, whichever node made it: every check's ban and exemptions in one read, then every write in one
+   * statement, so the lock is held for two round trips and the commit.
    */
   async decideBatch(batch: readonly PendingCheck[], now: Date): Promise<DecidedCheck[]> {
-    return inTransaction(this.pool, async (c) => {
-      const state = await this.log.lock(c);
+    return this.log.locked(async (c, state) => {
       // The log's instants never go backwards, whatever this node's clock says.
       const at = now.getTime() >= state.lastAt.getTime() ? now : state.lastAt;
-      const bans = new Map<RestrictionKind, Map<string, CurrentBan>>();
-      for (const kind of new Set(batch.map((p) => KIND_CHECKED_BY[p.lender.type]))) {
-        const keys = new Map<string, CitizenKey>();
-        for (const p of batch) if (KIND_CHECKED_BY[p.lender.type] === kind) keys.set(p.citizenKey.toString('hex'), p.citizenKey);
-        bans.set(kind, await this.restrictions.currentBans(c, [...keys.values()], kind));
-      }
-      const banOf = (p: PendingCheck) => bans.get(KIND_CHECKED_BY[p.lender.type])?.get(p.citizenKey.toString('hex')) ?? null;
-      const first = batch.map((p) => decideCheck(banOf(p), [], p.lender.type, p.channel, at));
-      const asked = batch.flatMap((p, i) => {
-        const ban = banOf(p);
-        return first[i] && ban !== null ? [{ restrictionId: ban.id, lenderId: p.lender.id }] : [];
-      });
-      const exemptions = await this.restrictions.openExemptions(c, asked, at);
+      // Each check's ban and, where one exists, this lender's open exemptions from it, in one round trip under the lock.
+      const found = await this.restrictions.bansFor(c, batch, at);
       const logged = batch.map((p, i): LoggedCheck => {
-        const ban = banOf(p);
-        let restricted = first[i] as boolean;
-        if (restricted && ban !== null) {
-          const open = exemptions.get(`${ban.id} ${p.lender.id}`);
-          if (open !== undefined) restricted = decideCheck(ban, open, p.lender.type, p.channel, at);
-        }
+        const { ban, exemptions } = found[i] as { ban: CurrentBan | null; exemptions: Interval[] };
+        const restricted = decideCheck(ban, exemptions, p.lender.type, p.channel, at);
         const record: CheckRecord = {
           id: p.id,
           lenderId: p.lender.id,
@@ -102,7 +86,7 @@ export class PgChecks implements CheckRepository {
 
   async insertBatch(batch: readonly LoggedCheck[]): Promise<Receipt[]> {
     if (batch.length === 0) return [];
-    return inTransaction(this.pool, async (c) => this.write(c, await this.log.lock(c), batch));
+    return this.log.locked((c, state) => this.write(c, state, batch));
   }
 
   /** One batch's writes in one statement: the checks, their log entries, the checkpoint and any Idempotency-Keys. */

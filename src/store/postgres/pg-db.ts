@@ -24,13 +24,25 @@ export function openPool(url: string, max = 10): pg.Pool {
 
 export type Queryable = pg.Pool | pg.PoolClient;
 
-/** Runs `body` in one transaction on one connection; rolls back if it throws. */
-export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` in one transaction on one connection; rolls back if it throws. `first`, a statement without
+ * parameters, is sent with BEGIN in one round trip, and its rows are given to `body`.
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  body: (client: pg.PoolClient, firstRows: Record<string, unknown>[]) => Promise<T>,
+  first?: string,
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
-    const result = await body(client);
+    let firstRows: Record<string, unknown>[] = [];
+    if (first === undefined) await client.query('BEGIN');
+    else {
+      const results = (await client.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult[];
+      firstRows = results[1]?.rows ?? [];
+    }
+    const result = await body(client, firstRows);
     await client.query('COMMIT');
     return result;
   } catch (e) {

@@ -11,7 +11,8 @@ import type { Statement } from './pg-db.js';
 /**
  * Adds the recording of claimed keys to a write's statement, as part `name`. An expired record of the same key
  * makes way; a live one is left as it is and returns no row, which `assertClaimed` turns into a failure of the
- * whole transaction, so a write is never recorded twice under one key.
+ * whole transaction, so a write is never recorded twice under one key. A key claimed twice in one batch is recorded
+ * once (ON CONFLICT cannot touch a row twice in one statement), and so fails the batch the same way.
  */
 export function claimKeys(
   s: Statement,
@@ -22,9 +23,11 @@ export function claimKeys(
   s.with(
     name,
     `INSERT INTO idempotency_keys AS k (caller, key, request_hash, created_at, check_id, receipt, response)
-     SELECT *, NULL FROM unnest(${s.p(claims.map((c) => c.claim.caller))}::text[], ${s.p(claims.map((c) => c.claim.key))}::text[],
-       ${s.p(claims.map((c) => c.claim.requestHash))}::bytea[], ${s.p(claims.map((c) => c.claim.at))}::timestamptz[],
-       ${s.p(claims.map((c) => c.checkId ?? null))}::text[], ${s.p(claims.map((c) => c.receipt ?? null))}::text[])
+     SELECT DISTINCT ON (u.caller, u.key) u.*, NULL
+       FROM unnest(${s.p(claims.map((c) => c.claim.caller))}::text[], ${s.p(claims.map((c) => c.claim.key))}::text[],
+         ${s.p(claims.map((c) => c.claim.requestHash))}::bytea[], ${s.p(claims.map((c) => c.claim.at))}::timestamptz[],
+         ${s.p(claims.map((c) => c.checkId ?? null))}::text[], ${s.p(claims.map((c) => c.receipt ?? null))}::text[])
+         AS u (caller, key, request_hash, created_at, check_id, receipt)
      ON CONFLICT (caller, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = EXCLUDED.created_at,
        check_id = EXCLUDED.check_id, receipt = EXCLUDED.receipt, response = NULL
      WHERE k.created_at < EXCLUDED.created_at - ${s.p(`${IDEMPOTENCY_WINDOW_MS} milliseconds`)}::interval

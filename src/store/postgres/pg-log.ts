@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { LogRepository } from '../../log/log.repository.js';
 import type { NodeId, TreeState } from '../../log/merkle.js';
 import { type LogAppend, type LogSigner, planAppend } from '../../log/sequencer.js';
-import type { Queryable, Statement } from './pg-db.js';
+import { inTransaction, type Queryable, type Statement } from './pg-db.js';
 
 /** The tree's state as read under the tree-state lock, with the latest logged instant. */
 export interface LockedState extends TreeState {
@@ -13,6 +13,12 @@ function edgeOf(edge: Buffer): Buffer[] {
   const rightEdge: Buffer[] = [];
   for (let i = 0; i < edge.length; i += 32) rightEdge.push(edge.subarray(i, i + 32));
   return rightEdge;
+}
+
+const LOCK_STATE = 'SELECT size, right_edge, last_at FROM log_state WHERE id = 1 FOR UPDATE';
+
+function toLocked(r: Record<string, unknown>): LockedState {
+  return { size: r.size as number, rightEdge: edgeOf(r.right_edge as Buffer), lastAt: r.last_at as Date };
 }
 
 /** The transparency log's tables: written inside the registry's transactions, read for proofs and tiles. */
@@ -30,12 +36,17 @@ export class PgLog implements LogRepository {
   }
 
   /**
-   * Takes the tree-state lock inside `client`'s transaction and reads the state. Every write to the log, from any
-   * node, takes this row lock first, so changes and checks are decided and logged one transaction after another.
+   * Runs `body` in a transaction that first takes the tree-state lock and reads the state (sent with BEGIN, in one
+   * round trip). Every write to the log, from any node, takes this row lock first, so changes and checks are
+   * decided and logged one transaction after another.
    */
+  locked<T>(body: (client: pg.PoolClient, state: LockedState) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, (client, rows) => body(client, toLocked(rows[0] as Record<string, unknown>)), LOCK_STATE);
+  }
+
+  /** Takes the tree-state lock inside a transaction already open (bulk loading, many batches in one). */
   async lock(client: pg.PoolClient): Promise<LockedState> {
-    const r = (await client.query('SELECT size, right_edge, last_at FROM log_state WHERE id = 1 FOR UPDATE')).rows[0];
-    return { size: r.size, rightEdge: edgeOf(r.right_edge), lastAt: r.last_at };
+    return toLocked((await client.query(LOCK_STATE)).rows[0]);
   }
 
   /** The batch's place in the tree, computed under the lock; throws when the log has no signing key. */

@@ -166,4 +166,49 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX operator_lookups_by_citizen ON operator_lookups (citizen_key, seq);
   `,
+  `
+  -- Signed-in portal sessions, shared by every node. A session is found by the SHA-256 of its id; the id is
+  -- never stored, so the table gives nobody a live session. The data names the citizen by keyed hash only.
+  CREATE TABLE portal_sessions (
+    id_hash  bytea PRIMARY KEY,
+    data     text NOT NULL,
+    ends_at  timestamptz NOT NULL
+  );
+  CREATE INDEX portal_sessions_by_end ON portal_sessions (ends_at);
+
+  -- The development identity provider's state. Payloads are sealed (AES-256-GCM), since they hold the IIN;
+  -- ids are stored as SHA-256, since they are bearer values; uid, user code and grant id are random lookups.
+  CREATE TABLE dev_idp_records (
+    model        text NOT NULL,
+    id_hash      bytea NOT NULL,
+    payload      bytea NOT NULL,
+    uid          text,
+    user_code    text,
+    grant_id     text,
+    consumed_at  timestamptz,
+    expires_at   timestamptz,
+    PRIMARY KEY (model, id_hash)
+  );
+  CREATE INDEX dev_idp_records_by_uid ON dev_idp_records (model, uid) WHERE uid IS NOT NULL;
+  CREATE INDEX dev_idp_records_by_user_code ON dev_idp_records (model, user_code) WHERE user_code IS NOT NULL;
+  CREATE INDEX dev_idp_records_by_grant ON dev_idp_records (grant_id) WHERE grant_id IS NOT NULL;
+  CREATE INDEX dev_idp_records_by_expiry ON dev_idp_records (expires_at) WHERE expires_at IS NOT NULL;
+  `,
+  `
+  -- A lender's requests per fixed window (bucket: the route and the lender), shared by every node. UNLOGGED: a
+  -- count needs neither WAL nor replica, and losing it in a crash only forgives the current window.
+  CREATE UNLOGGED TABLE rate_limit_windows (
+    bucket        text NOT NULL,
+    window_start  timestamptz NOT NULL,
+    count         integer NOT NULL,
+    PRIMARY KEY (bucket, window_start)
+  );
+
+  -- Who runs a scheduled job in the current period (until: when the lease ends): only the holder.
+  CREATE TABLE job_leases (
+    name    text PRIMARY KEY,
+    holder  text NOT NULL,
+    until   timestamptz NOT NULL
+  );
+  `,
 ];

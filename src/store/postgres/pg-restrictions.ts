@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type { IdempotencyClaim } from '../../idempotency/idempotency.js';
 import type { CitizenKey } from '../../identity/citizen-key.js';
-import type { RestrictionKind } from '../../registry/policy.js';
+import { KIND_CHECKED_BY, type LenderType, type RestrictionKind } from '../../registry/policy.js';
 import type { CitizenFacts, Exemption, Mutation, Restriction, RestrictionEvent } from '../../registry/restriction.js';
 import type { CurrentBan, LoggedMutation, RestrictionRepository } from '../../registry/restriction.repository.js';
 import type { Interval } from '../../registry/restriction.rules.js';
-import { inTransaction, Statement } from './pg-db.js';
+import { Statement } from './pg-db.js';
 import { assertClaimed, claimKeys } from './pg-idempotency.js';
 import type { PgLog } from './pg-log.js';
 import { actorOf, dateOrNull, type Row, scopeOf } from './pg-rows.js';
@@ -51,9 +51,8 @@ export class PgRestrictions implements RestrictionRepository {
     plan: (current: Restriction | null, notBefore: Date) => LoggedMutation,
     claim?: IdempotencyClaim,
   ): Promise<Mutation> {
-    return inTransaction(this.pool, async (c) => {
-      // The tree-state lock first: the change is planned from the ban as every earlier logged change left it.
-      const state = await this.log.lock(c);
+    // The tree-state lock first: the change is planned from the ban as every earlier logged change left it.
+    return this.log.locked(async (c, state) => {
       const row = (await c.query(LATEST, [citizenKey, kind])).rows[0];
       const { mutation: m, entries } = plan(row ? toRestriction(row) : null, state.lastAt);
       const r = m.restriction;
@@ -79,7 +78,9 @@ export class PgRestrictions implements RestrictionRepository {
              updated_at = ${s.p(r.updatedAt)} WHERE id = ${s.p(r.id)}`,
         );
       }
-      m.events.forEach((e, i) => {
+      // One INSERT for every event, rows in their order: identity values follow the rows, so history (ORDER BY seq)
+      // lists them as they happened. Separate parts of one statement run in no guaranteed order.
+      const rows = m.events.map((e) => {
         const [types, channels] = scope(e);
         const values = [
           e.id,
@@ -98,13 +99,15 @@ export class PgRestrictions implements RestrictionRepository {
           e.at,
           e.logIndex ?? null,
         ];
+        return `(${values.map((v) => s.p(v)).join(', ')})`;
+      });
+      if (rows.length > 0)
         s.with(
-          `e${i}`,
+          'e',
           `INSERT INTO restriction_events (id, restriction_id, citizen_key, version, action, lender_types, channels,
              ends_at, lift_effective_at, exemption_lender_id, exemption_ends_at, actor_kind, actor_name, at, log_index)
-           VALUES (${values.map((v) => s.p(v)).join(', ')})`,
+           VALUES ${rows.join(',\n             ')}`,
         );
-      });
       if (m.exemption) {
         const x = m.exemption;
         const values = [
@@ -171,44 +174,38 @@ export class PgRestrictions implements RestrictionRepository {
   }
 
   /**
-   * The latest ban of `kind` of each citizen, keyed by the citizen key in hex, in one query; inside the checks'
-   * transaction, after the tree-state lock, so it sees every change logged before.
+   * For each check, in order: the citizen's latest ban of the kind its lender checks and that lender's exemptions
+   * from it not ended by `at`, in one query. Inside the checks' transaction, after the tree-state lock, so it sees
+   * every change logged before.
    */
-  async currentBans(
+  async bansFor(
     c: pg.PoolClient,
-    citizenKeys: readonly CitizenKey[],
-    kind: RestrictionKind,
-  ): Promise<Map<string, CurrentBan>> {
-    const { rows } = await c.query({
-      name: 'current_bans',
-      text: `SELECT DISTINCT ON (citizen_key) citizen_key, id, version, lender_types, channels, starts_at, ends_at, lift_effective_at
-               FROM restrictions WHERE kind = $1 AND citizen_key = ANY($2::bytea[]) ORDER BY citizen_key, seq DESC`,
-      values: [kind, citizenKeys],
-    });
-    const bans = new Map<string, CurrentBan>();
-    for (const r of rows) bans.set((r.citizen_key as Buffer).toString('hex'), toBan(r));
-    return bans;
-  }
-
-  /** The exemptions not ended by `at` of each (ban, lender) pair asked, keyed `banId lenderId`; one query. */
-  async openExemptions(
-    c: pg.PoolClient,
-    pairs: readonly { restrictionId: string; lenderId: string }[],
+    checks: readonly { citizenKey: CitizenKey; lender: { id: string; type: LenderType } }[],
     at: Date,
-  ): Promise<Map<string, Interval[]>> {
-    const found = new Map<string, Interval[]>();
-    if (pairs.length === 0) return found;
-    const { rows } = await c.query(
-      `SELECT x.restriction_id, x.lender_id, x.starts_at, x.ends_at
-         FROM unnest($1::text[], $2::text[]) AS want (restriction_id, lender_id)
-         JOIN exemptions x ON x.restriction_id = want.restriction_id AND x.lender_id = want.lender_id AND x.ends_at > $3`,
-      [pairs.map((p) => p.restrictionId), pairs.map((p) => p.lenderId), at],
-    );
+  ): Promise<{ ban: CurrentBan | null; exemptions: Interval[] }[]> {
+    const { rows } = await c.query({
+      name: 'bans_for_checks',
+      text: `SELECT w.ord, b.id, b.version, b.lender_types, b.channels, b.starts_at, b.ends_at, b.lift_effective_at,
+                    x.starts, x.ends
+               FROM unnest($1::bytea[], $2::text[], $3::text[]) WITH ORDINALITY AS w (citizen_key, kind, lender_id, ord)
+               JOIN LATERAL (SELECT id, version, lender_types, channels, starts_at, ends_at, lift_effective_at
+                               FROM restrictions r WHERE r.citizen_key = w.citizen_key AND r.kind = w.kind
+                              ORDER BY seq DESC LIMIT 1) b ON true
+               LEFT JOIN LATERAL (SELECT array_agg(starts_at) AS starts, array_agg(ends_at) AS ends
+                                    FROM exemptions e WHERE e.restriction_id = b.id AND e.lender_id = w.lender_id
+                                     AND e.ends_at > $4) x ON true`,
+      values: [
+        checks.map((k) => k.citizenKey),
+        checks.map((k) => KIND_CHECKED_BY[k.lender.type]),
+        checks.map((k) => k.lender.id),
+        at,
+      ],
+    });
+    const found = checks.map((): { ban: CurrentBan | null; exemptions: Interval[] } => ({ ban: null, exemptions: [] }));
     for (const r of rows) {
-      const key = `${r.restriction_id} ${r.lender_id}`;
-      const list = found.get(key) ?? [];
-      list.push({ startsAt: r.starts_at, endsAt: r.ends_at });
-      found.set(key, list);
+      const starts = (r.starts ?? []) as Date[];
+      const ends = (r.ends ?? []) as Date[];
+      found[r.ord - 1] = { ban: toBan(r), exemptions: starts.map((s, i) => ({ startsAt: s, endsAt: ends[i] as Date })) };
     }
     return found;
   }

@@ -4,13 +4,17 @@ import type { Store } from '../store.js';
 import { PgAuditors } from './pg-auditors.js';
 import { PgChecks } from './pg-checks.js';
 import { openPool } from './pg-db.js';
+import { PgDevIdp } from './pg-dev-idp.js';
 import { PgIdempotency } from './pg-idempotency.js';
+import { PgLeases } from './pg-leases.js';
 import { PgLenders } from './pg-lenders.js';
 import { PgLog } from './pg-log.js';
 import { PgLookups } from './pg-lookups.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
+import { PgRateLimits } from './pg-rate-limits.js';
 import { PgRestrictions } from './pg-restrictions.js';
 import { PgSeeder } from './pg-seed.js';
+import { PgSessions } from './pg-sessions.js';
 
 /** Any constant: the advisory lock that lets one process at a time migrate a database. */
 const MIGRATION_LOCK = 7_351_920_113;
@@ -45,6 +49,18 @@ export async function migratePostgres(pool: pg.Pool): Promise<number> {
   }
 }
 
+/** Connects only to migrate; returns how many migrations ran. */
+export async function migratePostgresUrl(url: string): Promise<number> {
+  const pool = openPool(url, 1);
+  try {
+    return await migratePostgres(pool);
+  } catch (e) {
+    throw new Error(`cannot migrate the PostgreSQL database ${redacted(url)}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await pool.end();
+  }
+}
+
 /** The URL as it may be shown: without its password. */
 function redacted(url: string): string {
   const u = new URL(url);
@@ -73,6 +89,10 @@ export class PgStore implements Store {
   readonly lookups: PgLookups;
   readonly idempotency: PgIdempotency;
   readonly auditors: PgAuditors;
+  readonly rateLimits: PgRateLimits;
+  readonly leases: PgLeases;
+  readonly sessions: PgSessions;
+  readonly devIdp: PgDevIdp;
 
   constructor(
     readonly pool: pg.Pool,
@@ -85,6 +105,10 @@ export class PgStore implements Store {
     this.idempotency = new PgIdempotency(pool);
     this.auditors = new PgAuditors(pool);
     this.lookups = new PgLookups(pool);
+    this.rateLimits = new PgRateLimits(pool);
+    this.leases = new PgLeases(pool);
+    this.sessions = new PgSessions(pool);
+    this.devIdp = new PgDevIdp(pool);
   }
 
   async bindPepper(fingerprint: string): Promise<void> {

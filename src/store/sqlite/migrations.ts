@@ -173,4 +173,49 @@ export const MIGRATIONS: readonly string[] = [
     coalesce((SELECT max(checked_at) FROM checks WHERE log_index IS NOT NULL), 0),
     coalesce((SELECT max(at) FROM restriction_events WHERE log_index IS NOT NULL), 0));
   `,
+  `
+  -- Signed-in portal sessions, shared by every node. A session is found by the SHA-256 of its id; the id is
+  -- never stored, so the table gives nobody a live session. The data names the citizen by keyed hash only.
+  CREATE TABLE portal_sessions (
+    id_hash  BLOB PRIMARY KEY,
+    data     TEXT NOT NULL,
+    ends_at  INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX portal_sessions_by_end ON portal_sessions (ends_at);
+
+  -- The development identity provider's state. Payloads are sealed (AES-256-GCM), since they hold the IIN;
+  -- ids are stored as SHA-256, since they are bearer values; uid, user code and grant id are random lookups.
+  CREATE TABLE dev_idp_records (
+    model        TEXT NOT NULL,
+    id_hash      BLOB NOT NULL,
+    payload      BLOB NOT NULL,
+    uid          TEXT,
+    user_code    TEXT,
+    grant_id     TEXT,
+    consumed_at  INTEGER,
+    expires_at   INTEGER,
+    PRIMARY KEY (model, id_hash)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX dev_idp_records_by_uid ON dev_idp_records (model, uid) WHERE uid IS NOT NULL;
+  CREATE INDEX dev_idp_records_by_user_code ON dev_idp_records (model, user_code) WHERE user_code IS NOT NULL;
+  CREATE INDEX dev_idp_records_by_grant ON dev_idp_records (grant_id) WHERE grant_id IS NOT NULL;
+  CREATE INDEX dev_idp_records_by_expiry ON dev_idp_records (expires_at) WHERE expires_at IS NOT NULL;
+  `,
+  `
+  -- A lender's requests per fixed window (bucket: the route and the lender; window_start in ms), shared by
+  -- every process on this file. Windows that have ended are purged by a scheduled job.
+  CREATE TABLE rate_limit_windows (
+    bucket        TEXT NOT NULL,
+    window_start  INTEGER NOT NULL,
+    count         INTEGER NOT NULL,
+    PRIMARY KEY (bucket, window_start)
+  ) STRICT, WITHOUT ROWID;
+
+  -- Who runs a scheduled job in the current period (until, in ms, is when the lease ends): only the holder.
+  CREATE TABLE job_leases (
+    name    TEXT PRIMARY KEY,
+    holder  TEXT NOT NULL,
+    until   INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

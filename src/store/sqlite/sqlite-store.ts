@@ -8,12 +8,16 @@ import { MIGRATIONS } from './migrations.js';
 import type { Durable, Row } from './rows.js';
 import { SqliteAuditors } from './sqlite-auditors.js';
 import { SqliteChecks } from './sqlite-checks.js';
+import { SqliteDevIdp } from './sqlite-dev-idp.js';
 import { SqliteIdempotency } from './sqlite-idempotency.js';
+import { SqliteLeases } from './sqlite-leases.js';
 import { SqliteLenders } from './sqlite-lenders.js';
 import { SqliteLog } from './sqlite-log.js';
 import { SqliteLookups } from './sqlite-lookups.js';
+import { SqliteRateLimits } from './sqlite-rate-limits.js';
 import { SqliteRestrictions } from './sqlite-restrictions.js';
 import { SqliteSeeder } from './sqlite-seed.js';
+import { SqliteSessions } from './sqlite-sessions.js';
 import { WalSync } from './wal-sync.js';
 
 /** Opens (creating if needed) a SQLite registry in WAL mode; see WalSync for how commits are made durable. */
@@ -30,24 +34,43 @@ export function openSqliteStore(file: string, signer: LogSigner | null = null): 
   db.pragma('mmap_size = 1073741824');
   db.pragma('cache_size = -65536');
   db.pragma('wal_autocheckpoint = 10000');
-  migrate(db);
-  return new SqliteStore(db, new WalSync(`${file}-wal`), signer);
+  const applied = migrate(db);
+  const store = new SqliteStore(db, new WalSync(`${file}-wal`), signer);
+  store.migrated = applied;
+  return store;
 }
 
-function migrate(db: Database.Database): void {
+/** Brings the schema up to date; returns how many migrations ran. */
+function migrate(db: Database.Database): number {
   const current = () => db.pragma('user_version', { simple: true }) as number;
-  if (current() >= MIGRATIONS.length) return;
+  if (current() >= MIGRATIONS.length) return 0;
   // IMMEDIATE takes the write lock first, so two processes opening a new file cannot both migrate.
-  db.transaction(() => {
-    for (let v = current(); v < MIGRATIONS.length; v++) {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    }
-  }).immediate();
+  return db
+    .transaction(() => {
+      const from = current();
+      for (let v = from; v < MIGRATIONS.length; v++) {
+        db.exec(MIGRATIONS[v] as string);
+        db.pragma(`user_version = ${v + 1}`);
+      }
+      return MIGRATIONS.length - from;
+    })
+    .immediate();
+}
+
+/** Opens (creating if needed) the SQLite file only to bring its schema up to date. */
+export function migrateSqliteFile(file: string): { applied: number; version: number } {
+  const store = openSqliteStore(file);
+  try {
+    return { applied: store.migrated, version: MIGRATIONS.length };
+  } finally {
+    void store.close();
+  }
 }
 
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
+  /** How many migrations ran when this store was opened. */
+  migrated = 0;
   readonly lenders: LenderRepository;
   readonly restrictions: SqliteRestrictions;
   readonly checks: SqliteChecks;
@@ -55,6 +78,10 @@ export class SqliteStore implements Store {
   readonly lookups: SqliteLookups;
   readonly idempotency: SqliteIdempotency;
   readonly auditors: SqliteAuditors;
+  readonly rateLimits: SqliteRateLimits;
+  readonly leases: SqliteLeases;
+  readonly sessions: SqliteSessions;
+  readonly devIdp: SqliteDevIdp;
 
   constructor(
     readonly db: Database.Database,
@@ -73,6 +100,10 @@ export class SqliteStore implements Store {
     this.idempotency = new SqliteIdempotency(db, durable);
     this.auditors = new SqliteAuditors(db, durable);
     this.lookups = new SqliteLookups(db, durable);
+    this.rateLimits = new SqliteRateLimits(db, durable);
+    this.leases = new SqliteLeases(db, durable);
+    this.sessions = new SqliteSessions(db, durable);
+    this.devIdp = new SqliteDevIdp(db, durable);
     this.durable = durable;
   }
 
