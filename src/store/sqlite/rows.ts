@@ -1,27 +1,8 @@
-import type { Channel, LenderType } from '../../registry/policy.js';
-import type { Actor, Scope } from '../../registry/restriction.js';
+export { actorOf, list, type Row, scopeOf } from '../row-values.js';
 
-export type Row = Record<string, unknown>;
 /** Runs a write (its own transaction) and resolves once it is durable. */
 export type Durable = <T>(write: () => T) => Promise<T>;
 
 export const date = (v: unknown): Date => new Date(v as number);
 export const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as number));
 export const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
-
-// Scopes are few (at most nine combinations), so parsed ones are shared rather than re-split per read.
-const scopeCache = new Map<string, string[]>();
-export function list<T extends string>(csv: string): T[] {
-  let v = scopeCache.get(csv);
-  if (v === undefined) {
-    v = csv.split(',');
-    scopeCache.set(csv, v);
-  }
-  return v as T[];
-}
-export const scopeOf = (r: Row): Scope => ({
-  lenderTypes: list<LenderType>(r.lender_types as string),
-  channels: list<Channel>(r.channels as string),
-});
-export const actorOf = (r: Row): Actor =>
-  r.actor_kind === 'operator' ? { kind: 'operator', name: r.actor_name as string } : { kind: 'citizen' };
